@@ -1,0 +1,164 @@
+"""The digit classifier: features of MNIST-format digits, then a classifier."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
+from sklearn.utils.validation import check_is_fitted
+
+from preprocessing.normalize import MNIST_SIZE
+from train.features import digit_features
+from train.knn import KNeighborsVoter
+
+CLASSIFIERS = ("knn", "svm", "logreg", "mlp")
+# The projection is learnt on at most this many digits: more do not change
+# it measurably and cost time.
+_PCA_SAMPLES = 20000
+
+
+def make_estimator(name, n_neighbors=4, random_state=0):
+    """Create the classifier that works on the projected features.
+
+    Parameters
+    ----------
+    name : {'knn', 'svm', 'logreg', 'mlp'}
+    n_neighbors : int, default 4
+        Used by 'knn' only.
+    random_state : int, default 0
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn classifier with ``predict_proba``.
+    """
+    if name == "knn":
+        return KNeighborsVoter(n_neighbors=n_neighbors, weights="distance")
+    if name == "svm":
+        return SVC(C=10, gamma="scale", probability=True, random_state=random_state)
+    if name == "logreg":
+        return LogisticRegression(C=10, max_iter=1000)
+    if name == "mlp":
+        return MLPClassifier(hidden_layer_sizes=(256,), early_stopping=True,
+                             random_state=random_state)
+    raise ValueError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
+
+
+class DigitClassifier(ClassifierMixin, BaseEstimator):
+    """Classify 28x28 MNIST-format digits.
+
+    Each digit is deskewed, described by gradient-orientation histograms,
+    projected on its principal components, and classified.
+
+    Parameters
+    ----------
+    classifier : {'knn', 'svm', 'logreg', 'mlp'}, default 'knn'
+    n_neighbors : int, default 4
+        Neighbours that vote, for 'knn'.
+    bins : int, default 12
+        Orientation bins of the features.
+    cell : int, default 4
+        Spacing in pixels of the feature pooling cells.
+    n_components : int, default 64
+        Principal components kept.
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (10,)
+    pca_ : sklearn.decomposition.PCA
+    estimator_ : the fitted classifier on projected features
+    """
+
+    def __init__(self, classifier="knn", n_neighbors=4, bins=12, cell=4,
+                 n_components=64, random_state=0):
+        self.classifier = classifier
+        self.n_neighbors = n_neighbors
+        self.bins = bins
+        self.cell = cell
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Learn from MNIST-format digits.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+            Digits, white ink on black.
+        y : ndarray of shape (N,)
+            Their labels.
+
+        Returns
+        -------
+        self
+        """
+        X = _check_digits(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} digits but y has {len(y)} labels")
+        features = digit_features(X, self.bins, self.cell)
+        rng = np.random.default_rng(self.random_state)
+        sample = rng.permutation(len(features))[:_PCA_SAMPLES]
+        self.pca_ = PCA(self.n_components, random_state=self.random_state).fit(features[sample])
+        self.estimator_ = make_estimator(self.classifier, self.n_neighbors, self.random_state)
+        self.estimator_.fit(self._project(features), y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def transform(self, X):
+        """Projected features of digits.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+
+        Returns
+        -------
+        ndarray of shape (N, n_components), float32
+        """
+        check_is_fitted(self, "pca_")
+        return self._project(digit_features(_check_digits(X), self.bins, self.cell))
+
+    def _project(self, features):
+        return ((features - self.pca_.mean_) @ self.pca_.components_.T).astype(np.float32)
+
+    def predict_proba(self, X):
+        """Probability of each class for each digit.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+
+        Returns
+        -------
+        ndarray of shape (N, 10)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        check_is_fitted(self, "estimator_")
+        if len(X) == 0:
+            return np.zeros((0, len(self.classes_)), np.float32)
+        return self.estimator_.predict_proba(self.transform(X))
+
+    def predict(self, X):
+        """Label of each digit.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+
+        Returns
+        -------
+        ndarray of shape (N,)
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _check_digits(X):
+    X = np.asarray(X)
+    if X.ndim != 3 or X.shape[1:] != (MNIST_SIZE, MNIST_SIZE):
+        raise ValueError(f"expected digits of shape (N, 28, 28), got {X.shape}")
+    if X.dtype != np.uint8:
+        raise ValueError(f"expected uint8 digits, got {X.dtype}")
+    return X
