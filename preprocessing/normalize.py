@@ -22,8 +22,8 @@ _CROP_LEVEL = 0.1
 _MAX_SKEW = 1.0
 
 
-def skew_of(ink):
-    """Measure the horizontal slant of ink from its image moments.
+def centre_and_skew(ink):
+    """Centre of mass and horizontal slant of ink, from its image moments.
 
     Parameters
     ----------
@@ -32,14 +32,30 @@ def skew_of(ink):
 
     Returns
     -------
-    float
+    cx, cy : float
+        Centre of mass in pixels, or the image centre when there is no ink.
+    skew : float
         ``mu11 / mu02``: how far x moves per unit of y; 0 for an upright
         digit, positive when the top leans left.
     """
-    m = cv2.moments(np.asarray(ink, dtype=np.float32))
-    if m["mu02"] < 1e-2 * max(m["m00"], 1e-6):
-        return 0.0
-    return float(np.clip(m["mu11"] / m["mu02"], -_MAX_SKEW, _MAX_SKEW))
+    # Computed with NumPy: cv2.moments takes an (N, 2) array for a list of
+    # points, which a 2-pixel-wide digit (a thin "1") would be.
+    ink = np.asarray(ink, dtype=np.float64)
+    h, w = ink.shape
+    mass = ink.sum()
+    if mass <= 0:
+        return (w - 1) / 2, (h - 1) / 2, 0.0
+    rows = ink.sum(axis=1)
+    ys = np.arange(h)
+    xs = np.arange(w)
+    cx = float(ink.sum(axis=0) @ xs / mass)
+    cy = float(rows @ ys / mass)
+    dy = ys - cy
+    mu02 = float(rows @ dy ** 2)
+    mu11 = float(dy @ ink @ (xs - cx))
+    if mu02 < 1e-2 * mass:
+        return cx, cy, 0.0
+    return cx, cy, float(np.clip(mu11 / mu02, -_MAX_SKEW, _MAX_SKEW))
 
 
 def ink_box(ink):
@@ -82,11 +98,9 @@ def deskew(digit):
     ndarray, shape (28, 28), same dtype as ``digit``
     """
     digit = np.asarray(digit)
-    m = cv2.moments(digit.astype(np.float32))
-    if m["m00"] <= 0:
+    if not digit.any():
         return digit.copy()
-    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
-    skew = skew_of(digit)
+    cx, cy, skew = centre_and_skew(digit)
     # Destination (x, y) takes source (x + skew * (y - c) + cx - c, y + cy - c)
     # with c the frame's centre: shear about the centre of mass, then centre.
     c = MNIST_CENTRE
@@ -150,10 +164,7 @@ def to_mnist(ink):
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     fitted = cv2.resize(ink, size, interpolation=interpolation)
-    m = cv2.moments(fitted)
-    if m["m00"] <= 0:
-        return out
-    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    cx, cy, _ = centre_and_skew(fitted)
     shift = np.float32([[1, 0, MNIST_CENTRE - cx], [0, 1, MNIST_CENTRE - cy]])
     placed = cv2.warpAffine(fitted, shift, (MNIST_SIZE, MNIST_SIZE),
                             flags=cv2.INTER_LINEAR,

@@ -16,6 +16,14 @@ CLASSIFIERS = ("knn", "svm", "logreg", "mlp")
 # The projection is learnt on at most this many digits: more do not change
 # it measurably and cost time.
 _PCA_SAMPLES = 20000
+# Digits whose nearest-neighbour distances calibrate the typicality, and
+# the size of the reference set that non-k-NN classifiers measure against.
+_TYPICALITY_SAMPLES = 2000
+_REFERENCE_SAMPLES = 20000
+# Typicality is 1 up to this percentile of held-out training digits'
+# distances to their nearest neighbour, and falls to 0 at this multiple of it.
+_TYPICAL_PERCENTILE = 99
+_FAR_FACTOR = 1.5
 
 
 def make_estimator(name, n_neighbors=4, random_state=0):
@@ -102,10 +110,27 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         sample = rng.permutation(len(features))[:_PCA_SAMPLES]
         self.pca_ = PCA(self.n_components, random_state=self.random_state).fit(features[sample])
+        projected = self._project(features)
         self.estimator_ = make_estimator(self.classifier, self.n_neighbors, self.random_state)
-        self.estimator_.fit(self._project(features), y)
+        self.estimator_.fit(projected, y)
         self.classes_ = self.estimator_.classes_
+        self._fit_typicality(projected, y, rng)
         return self
+
+    def _fit_typicality(self, projected, y, rng):
+        """Learn how far typical digits lie from their nearest training digit."""
+        held_out = rng.permutation(len(projected))
+        probe, rest = held_out[:_TYPICALITY_SAMPLES], held_out[_TYPICALITY_SAMPLES:]
+        if self.classifier == "knn":
+            self.reference_ = None
+            reference = KNeighborsVoter(1).fit(projected[rest], y[rest])
+        else:
+            rest = rest[:_REFERENCE_SAMPLES]
+            self.reference_ = KNeighborsVoter(1).fit(projected[rest], y[rest])
+            reference = self.reference_
+        distances = reference.kneighbors(projected[probe], 1)[0][:, 0]
+        self.typical_distance_ = float(np.percentile(distances, _TYPICAL_PERCENTILE))
+        self.far_distance_ = _FAR_FACTOR * self.typical_distance_
 
     def transform(self, X):
         """Projected features of digits.
@@ -140,6 +165,38 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)), np.float32)
         return self.estimator_.predict_proba(self.transform(X))
+
+    def assess(self, X):
+        """Class probabilities and typicality of each digit.
+
+        Typicality says how much a digit looks like handwriting at all: 1
+        when it is as close to the training digits as nearly all MNIST digits
+        are (99 in 100), falling to 0 at one and a half times that distance. A blob that
+        is not a digit can get a confident class probability from its few
+        nearest neighbours, but not a high typicality.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+
+        Returns
+        -------
+        proba : ndarray of shape (N, 10)
+        typicality : ndarray of shape (N,), float32, in [0, 1]
+        """
+        check_is_fitted(self, "estimator_")
+        if len(X) == 0:
+            return np.zeros((0, len(self.classes_)), np.float32), np.zeros(0, np.float32)
+        projected = self.transform(X)
+        if self.reference_ is None:
+            distances, indices = self.estimator_.kneighbors(projected)
+            proba = self.estimator_.vote(distances, indices)
+        else:
+            proba = self.estimator_.predict_proba(projected)
+            distances = self.reference_.kneighbors(projected, 1)[0]
+        span = max(self.far_distance_ - self.typical_distance_, 1e-6)
+        typicality = np.clip((self.far_distance_ - distances[:, 0]) / span, 0.0, 1.0)
+        return proba, typicality.astype(np.float32)
 
     def predict(self, X):
         """Label of each digit.

@@ -106,10 +106,20 @@ class KNeighborsVoter(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_queries, n_classes), float32
             Rows sum to one.
         """
-        distances, indices = self.kneighbors(X)
-        return self._vote(distances, indices)
+        return self.vote(*self.kneighbors(X))
 
-    def _vote(self, distances, indices):
+    def vote(self, distances, indices):
+        """Class shares of the votes of given neighbours.
+
+        Parameters
+        ----------
+        distances, indices : ndarray of shape (n_queries, k)
+            As returned by :meth:`kneighbors`.
+
+        Returns
+        -------
+        ndarray of shape (n_queries, n_classes), float32
+        """
         if self.weights == "distance":
             votes = 1.0 / np.maximum(distances, 1e-6)
         else:

@@ -1,0 +1,126 @@
+"""Cut a digit out of the photo and bring it to the MNIST format.
+
+The digit's own ink mask is used, not its bounding box, so a neighbour that
+reaches into the box is left out. Its strokes are brought to the relative
+thickness of MNIST's (a ballpoint digit 300 pixels tall would otherwise
+shrink to a faint hairline, a marker digit to a blob) before the MNIST
+normalisation of :mod:`preprocessing.normalize`.
+"""
+
+import cv2
+import numpy as np
+
+from preprocessing.binarize import ink_mask
+from preprocessing.lines import subtract_lines
+from preprocessing.normalize import to_mnist
+from preprocessing.shape import stroke_width
+
+# MNIST strokes are about 0.12 of the digit's 20-pixel box.
+STROKE_RATIO = 0.12
+# Strokes are evened out on a copy whose longer side has this many pixels.
+_EVEN_SIDE = 80
+# Digits shorter than this at working resolution are cut from the full image.
+_DETAIL_HEIGHT = 28
+
+
+def even_strokes(mask):
+    """Redraw a digit's mask with MNIST-like stroke thickness.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+        1 on the digit's ink, cropped to it.
+
+    Returns
+    -------
+    ndarray, float32
+        Ink intensity 0..255 at a scale where the longer side is 80 pixels
+        (plus a margin).
+    """
+    h, w = mask.shape
+    scale = _EVEN_SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(mask.astype(np.float32), size, interpolation=interpolation)
+    shape = cv2.copyMakeBorder((resized >= 0.5).view(np.uint8), 8, 8, 8, 8,
+                               cv2.BORDER_CONSTANT, value=0)
+    width = stroke_width(shape)
+    target = STROKE_RATIO * _EVEN_SIDE
+    if width < 0.8 * target:
+        radius = int(round((target - width) / 2))
+        if radius > 0:
+            shape = cv2.dilate(shape, _disk(2 * radius + 1))
+    elif width > 1.6 * target:
+        radius = int(round((width - target) / 2))
+        thinner = cv2.erode(shape, _disk(2 * radius + 1))
+        # Do not thin away whole parts of a digit of uneven strokes.
+        if np.count_nonzero(thinner) > 0.25 * np.count_nonzero(shape):
+            shape = thinner
+    return shape.astype(np.float32) * 255.0
+
+
+def _disk(size):
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+
+
+def extract_digit(piece, labels, ink_map, scale, lines=None):
+    """MNIST-format image and tight box of a digit candidate.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+        Candidate, in working-resolution pixels.
+    labels : ndarray
+        Label image at working resolution.
+    ink_map : preprocessing.ink.InkMap
+        Ink of the full image, to cut small digits at full resolution.
+    scale : float
+        Working resolution over full resolution (at most 1).
+    lines : ndarray, shape (N, 4), optional
+        Printed-line segments at working resolution, removed from full
+        resolution cuts too.
+
+    Returns
+    -------
+    digit : ndarray, shape (28, 28), uint8
+    box : tuple of int
+        ``(x, y, w, h)`` tight around the ink, in full-resolution pixels.
+    """
+    mask = piece.mask(labels)
+    if scale >= 1 or piece.h >= _DETAIL_HEIGHT:
+        ys, xs = np.nonzero(mask)
+        x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+        box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
+        return to_mnist(even_strokes(mask[y0:y1, x0:x1])), box
+    return _extract_fine(piece, mask, ink_map, scale, lines)
+
+
+def _box_to_full(corners, scale):
+    x0, y0, x1, y1 = corners
+    fx0, fy0 = int(np.floor(x0 / scale)), int(np.floor(y0 / scale))
+    fx1, fy1 = int(np.ceil(x1 / scale)), int(np.ceil(y1 / scale))
+    return fx0, fy0, fx1 - fx0, fy1 - fy0
+
+
+def _extract_fine(piece, mask, ink_map, scale, lines):
+    """Cut a small digit from the full-resolution ink, inside its own mask."""
+    pad = 2
+    mask = cv2.dilate(cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0),
+                      np.ones((3, 3), np.uint8))
+    x0, y0 = int(np.floor((piece.x - pad) / scale)), int(np.floor((piece.y - pad) / scale))
+    x1, y1 = int(np.ceil((piece.x1 + pad) / scale)), int(np.ceil((piece.y1 + pad) / scale))
+    mask = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    height, width = ink_map.shape
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    mask = mask[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+    region = ink_map.region(cx0, cy0, cx1, cy1)
+    if lines is not None and len(lines):
+        local = np.round(lines / scale - [cx0, cy0, cx0, cy0]).astype(int)
+        region = subtract_lines(region, ink_mask(region), local)
+    fine = ink_mask(region, smooth=0.5 / scale) & mask
+    if np.count_nonzero(fine) < 4:
+        fine = mask
+    ys, xs = np.nonzero(fine)
+    bx0, by0, bx1, by1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    box = (cx0 + int(bx0), cy0 + int(by0), int(bx1 - bx0), int(by1 - by0))
+    return to_mnist(even_strokes(fine[by0:by1, bx0:bx1])), box

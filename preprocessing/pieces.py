@@ -1,0 +1,176 @@
+"""Group the connected pieces of ink into digit candidates.
+
+A digit is usually one connected stroke, but a pen that skips, light
+pencil, or a detached flag (of a 5, a 7 with a separate bar, an open 4)
+leaves it in pieces. Pieces are joined when they are stacked (one above the
+other, overlapping in x) or almost touch, as long as the result still has a
+digit's proportions and one piece is clearly smaller than the other, so two
+neighbouring digits of a number are not glued together.
+"""
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+# Pieces smaller than this (area in pixels) are noise.
+_MIN_AREA = 6
+# A stacked piece may be at most this far below or above the other, as a
+# fraction of the larger piece's height.
+_STACK_GAP = 0.3
+# Nearly touching: pixel gap as a fraction of the union's height.
+_TOUCH_GAP = 0.08
+# A part of a digit is at least this tall or wide, relative to the other part.
+_MIN_PART = 0.2
+# A joined digit is at most this wide for its height ...
+_MAX_JOIN_ASPECT = 1.1
+# ... and at most this much taller than its larger piece.
+_MAX_JOIN_GROWTH = 1.7
+
+
+@dataclass
+class Piece:
+    """A group of connected components that may form one digit.
+
+    Attributes
+    ----------
+    x, y, w, h : int
+        Bounding box in mask pixels.
+    area : int
+        Ink pixels.
+    ids : list of int
+        Component labels in the label image.
+    """
+
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+    ids: list = field(default_factory=list)
+
+    @property
+    def x1(self):
+        return self.x + self.w
+
+    @property
+    def y1(self):
+        return self.y + self.h
+
+    def union(self, other):
+        """The piece made of both pieces."""
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        return Piece(x, y, max(self.x1, other.x1) - x, max(self.y1, other.y1) - y,
+                     self.area + other.area, self.ids + other.ids)
+
+    def mask(self, labels):
+        """Binary mask of this piece's ink over its box, uint8."""
+        window = labels[self.y:self.y1, self.x:self.x1]
+        if len(self.ids) == 1:
+            return (window == self.ids[0]).view(np.uint8)
+        return np.isin(window, self.ids).view(np.uint8)
+
+
+def find_pieces(mask):
+    """Connected components of a mask, without specks.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+        1 on ink.
+
+    Returns
+    -------
+    labels : ndarray, shape (H, W), int32
+        Component label of each pixel, 0 on paper.
+    pieces : list of Piece
+    """
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_AREA)[0] + 1
+    pieces = [Piece(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [int(i)])
+              for i, s in zip(keep, stats[keep])]
+    return labels, pieces
+
+
+def pixel_gap(a, b, labels):
+    """Shortest distance in pixels between the ink of two pieces."""
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    x1, y1 = max(a.x1, b.x1), max(a.y1, b.y1)
+    window = labels[y:y1, x:x1]
+    in_a = np.isin(window, a.ids)
+    in_b = np.isin(window, b.ids)
+    if not in_b.any():
+        return np.inf
+    distance = cv2.distanceTransform((~in_a).view(np.uint8), cv2.DIST_L2, 3)
+    return float(distance[in_b].min())
+
+
+def _touches_edge(piece, shape):
+    h, w = shape
+    return piece.x <= 0 or piece.y <= 0 or piece.x1 >= w or piece.y1 >= h
+
+
+def _should_join(a, b, labels):
+    # Paper edges, frames and shadows reach the image's edge; digits joined
+    # to them would vanish into them.
+    if _touches_edge(a, labels.shape) or _touches_edge(b, labels.shape):
+        return False
+    big, small = (a, b) if a.h >= b.h else (b, a)
+    # Specks (dots of a dotted grid, noise) are dropped, not joined.
+    if small.h < _MIN_PART * big.h and small.w < _MIN_PART * big.h:
+        return False
+    joined = a.union(b)
+    if joined.w > _MAX_JOIN_ASPECT * joined.h or joined.h > _MAX_JOIN_GROWTH * big.h:
+        return False
+    # Two pieces of similar size side by side are two digits, not one.
+    if small.h > 0.75 * big.h and small.area > 0.4 * big.area:
+        return False
+    x_overlap = min(a.x1, b.x1) - max(a.x, b.x)
+    y_gap = max(a.y, b.y) - min(a.y1, b.y1)
+    if x_overlap >= 0.3 * min(a.w, b.w) and y_gap <= _STACK_GAP * big.h:
+        return True
+    return pixel_gap(a, b, labels) <= max(2.0, _TOUCH_GAP * joined.h)
+
+
+def join_pieces(pieces, labels):
+    """Join the pieces that belong to one digit.
+
+    Parameters
+    ----------
+    pieces : list of Piece
+    labels : ndarray
+        Label image from :func:`find_pieces`.
+
+    Returns
+    -------
+    list of Piece
+    """
+    pieces = sorted(pieces, key=lambda p: p.x)
+    changed = True
+    while changed:
+        changed = False
+        i = 0
+        while i < len(pieces):
+            if _join_next(pieces, i, labels):
+                changed = True
+            else:
+                i += 1
+    return pieces
+
+
+def _join_next(pieces, i, labels):
+    """Join piece ``i`` with the first later piece it belongs with, if any."""
+    a = pieces[i]
+    reach = a.x1 + max(2.0, _TOUCH_GAP * a.h)
+    for j in range(i + 1, len(pieces)):
+        b = pieces[j]
+        if b.x > reach:
+            return False
+        margin = _STACK_GAP * max(a.h, b.h)
+        if b.y > a.y1 + margin or a.y > b.y1 + margin:
+            continue
+        if _should_join(a, b, labels):
+            pieces[i] = a.union(b)
+            del pieces[j]
+            return True
+    return False

@@ -1,0 +1,94 @@
+"""Shape and contrast cues that tell a digit candidate from other marks."""
+
+import cv2
+import numpy as np
+
+# Smallest digit height worth reading, in working pixels.
+MIN_HEIGHT = 8
+# Widest single digit, as width over height; wider blobs are touching digits
+# (split elsewhere), underlines or scribbles.
+MAX_ASPECT = 1.6
+# Thickest stroke, as a fraction of the height: thicker blobs are smudges,
+# filled shapes or shadows.
+MAX_STROKE = 0.3
+# Radius in pixels of the ring of paper a stroke is compared with.
+_RING = 3
+
+
+def stroke_width(mask):
+    """Mean stroke width of a binary shape: twice its area over its perimeter.
+
+    Parameters
+    ----------
+    mask : ndarray, uint8
+        1 on the shape; it should not touch the array's border.
+
+    Returns
+    -------
+    float
+    """
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
+
+
+def looks_like_digit(piece, labels):
+    """Whether a piece has a digit's size, proportions and strokes.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    labels : ndarray
+        Label image the piece refers to.
+
+    Returns
+    -------
+    bool
+    """
+    h, w = labels.shape
+    if piece.h < MIN_HEIGHT or piece.w > MAX_ASPECT * piece.h:
+        return False
+    if piece.h >= 0.98 * h and piece.w >= 0.98 * w:
+        return False
+    if piece.h > 3 * MIN_HEIGHT:
+        mask = cv2.copyMakeBorder(piece.mask(labels), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        if stroke_width(mask) > MAX_STROKE * piece.h:
+            return False
+    return True
+
+
+def ring_contrast(piece, labels, grey, light_ink=False):
+    """Contrast of a piece's ink with the paper just around it.
+
+    A stroke is darker (or, for light ink, lighter) than the ring of paper
+    that surrounds it. The halo that a wrong guess of the ink's polarity
+    produces around real strokes is not: it is paper itself.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    labels : ndarray
+        Label image the piece refers to.
+    grey : ndarray, float32
+        Luminance at the same resolution as ``labels``.
+    light_ink : bool, default False
+
+    Returns
+    -------
+    float
+        Relative contrast, about 0 for no contrast and up to 1.
+    """
+    x0, y0 = max(0, piece.x - _RING), max(0, piece.y - _RING)
+    x1, y1 = min(grey.shape[1], piece.x1 + _RING), min(grey.shape[0], piece.y1 + _RING)
+    window = labels[y0:y1, x0:x1]
+    inside = np.isin(window, piece.ids).view(np.uint8)
+    size = 2 * _RING + 1
+    ring = cv2.dilate(inside, np.ones((size, size), np.uint8)) & (window == 0).view(np.uint8)
+    if np.count_nonzero(ring) < 3:
+        return 0.0
+    values = grey[y0:y1, x0:x1]
+    ink = float(np.median(values[inside > 0]))
+    paper = float(np.median(values[ring > 0]))
+    if light_ink:
+        return (ink - paper) / max(255.0 - paper, 16.0)
+    return (paper - ink) / max(paper, 16.0)
