@@ -27,7 +27,9 @@ _PEAK_RADIUS = 3
 _MIN_ROUGHNESS = 0.005
 # Nor more than this: rougher than that is texture, not paper, and on a tiny
 # image stroke edges would otherwise pass for noise.
-_MAX_ROUGHNESS = 0.05
+_MAX_ROUGHNESS = 1.0
+# Ink this strong is a stroke, never paper noise.
+_STRONG_INK = 0.3
 
 
 def _disk(size):
@@ -53,6 +55,9 @@ def local_roughness(ink):
     """
     h, w = ink.shape
     residual = np.abs(ink - cv2.GaussianBlur(ink, (0, 0), 2.0))
+    # Only paper tells the noise: the edges of strong strokes are not noise.
+    strong = cv2.dilate((ink > _STRONG_INK).view(np.uint8), np.ones((5, 5), np.uint8))
+    residual[strong > 0] = 0.0
     block = int(np.clip(min(h, w) // 24, 4, _BLOCK))
     rows, cols = max(1, h // block), max(1, w // block)
     bh, bw = min(block, h), min(block, w)
@@ -67,7 +72,7 @@ def local_roughness(ink):
     return np.clip(rough, _MIN_ROUGHNESS, _MAX_ROUGHNESS)
 
 
-def ink_mask(ink, smooth=0.7):
+def ink_mask(ink, smooth=0.7, with_roughness=False):
     """Binary mask of the ink.
 
     Parameters
@@ -76,11 +81,15 @@ def ink_mask(ink, smooth=0.7):
         Ink strength, 0 on paper up to 1 for black ink.
     smooth : float, default 0.7
         Gaussian sigma applied first, in pixels, to steady thin strokes.
+    with_roughness : bool, default False
+        Also return the local roughness used for the levels.
 
     Returns
     -------
-    ndarray, shape (H, W), uint8
+    mask : ndarray, shape (H, W), uint8
         1 on ink, 0 elsewhere.
+    roughness : ndarray, shape (H, W), float32
+        Only with ``with_roughness``; see :func:`local_roughness`.
     """
     if smooth > 0:
         ink = cv2.GaussianBlur(ink, (0, 0), smooth)
@@ -94,4 +103,5 @@ def ink_mask(ink, smooth=0.7):
     strong = np.zeros(count, bool)
     strong[labels[high]] = True
     strong[0] = False
-    return strong[labels].view(np.uint8)
+    mask = strong[labels].view(np.uint8)
+    return (mask, rough) if with_roughness else mask

@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 
 from preprocessing.binarize import ink_mask
-from preprocessing.lines import subtract_lines
 from preprocessing.normalize import to_mnist
 from preprocessing.shape import stroke_width
 
@@ -76,8 +75,8 @@ def extract_digit(piece, labels, ink_map, scale, lines=None):
         Ink of the full image, to cut small digits at full resolution.
     scale : float
         Working resolution over full resolution (at most 1).
-    lines : ndarray, shape (N, 4), optional
-        Printed-line segments at working resolution, removed from full
+    lines : preprocessing.lines.PrintedLines, optional
+        Printed lines found at working resolution, removed from full
         resolution cuts too.
 
     Returns
@@ -114,10 +113,11 @@ def _extract_fine(piece, mask, ink_map, scale, lines):
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
     mask = mask[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
     region = ink_map.region(cx0, cy0, cx1, cy1)
-    if lines is not None and len(lines):
-        local = np.round(lines / scale - [cx0, cy0, cx0, cy0]).astype(int)
-        region = subtract_lines(region, ink_mask(region), local)
-    fine = ink_mask(region, smooth=0.5 / scale) & mask
+    fine = ink_mask(region, smooth=0.5 / scale)
+    if lines is not None:
+        window = (int(cx0 * scale), int(cy0 * scale), int(np.ceil(cx1 * scale)), int(np.ceil(cy1 * scale)))
+        fine = lines.remove(fine, region, window)
+    fine &= mask
     if np.count_nonzero(fine) < 4:
         fine = mask
     ys, xs = np.nonzero(fine)

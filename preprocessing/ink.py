@@ -1,12 +1,14 @@
 """Separate ink from paper under uneven light.
 
-The paper's brightness is estimated, per colour channel, by a morphological
-closing (which erases dark strokes thinner than its kernel) on a small copy
-of the image, where it is cheap. A pixel's ink strength is its darkness
-relative to the paper under it, in the channel where that is largest, so
-blue ink on yellow paper counts as fully as black ink on white. Dividing by
-the local brightness, rather than subtracting, keeps strokes in a shadow as
-strong as strokes in full light.
+The colour channels are first mixed into one in proportion to how much the
+ink darkens each (black ink or pencil: all equally, which averages their
+noise away; blue ink: mostly red and green), so blue ink on yellow paper
+stands out as clearly as black ink on white. The paper's brightness in that
+channel is estimated by a morphological closing, which erases dark strokes
+thinner than its kernel, on a small copy of the image where it is cheap. A
+pixel's ink strength is its darkness relative to the paper under it:
+dividing by the local brightness, rather than subtracting, keeps strokes in
+a shadow as strong as strokes in full light.
 
 Two closings are used: a fine one that follows shadows and vignetting
 closely but hollows out strokes wider than its kernel, and a coarse one that
@@ -28,31 +30,49 @@ _GATE_LEVEL = 0.12
 # Paper darker than this fraction of the brightest paper is treated as if it
 # were that bright, so a dark desk around the sheet does not amplify noise.
 _DARK_PAPER = 0.35
+# The ink's colour is measured on this top share of the darkest pixels.
+_INK_PERCENTILE = 99
+# No channel weighs less than this in the mix.
+_MIN_WEIGHT = 0.1
 
 
 def _disk(size):
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def _ink_colour_weights(darkness):
+def ink_colour_weights(small):
     """Weights of the colour channels that best match the ink's colour.
 
-    Black or pencil ink darkens every channel, and averaging them lowers the
-    noise; blue ink darkens mostly red and green, and those should count.
-    The weights are the mean darkness of the darkest pixels, per channel,
-    normalised to sum to one, with a floor so no channel is ignored.
+    Parameters
+    ----------
+    small : ndarray, shape (h, w, C), float32
+        A small copy of the image, dark ink on light paper.
+
+    Returns
+    -------
+    ndarray, shape (C,), float32
+        Non-negative weights that sum to one: the mean darkness, per
+        channel, of the darkest pixels relative to the paper around them.
     """
-    channels = darkness.shape[-1]
+    channels = small.shape[2]
     if channels == 1:
         return np.ones(1, np.float32)
-    flat = darkness.reshape(-1, channels)
-    mean = flat.mean(axis=1)
-    strong = flat[mean >= max(np.percentile(mean, 99), 0.1)]
+    paper = _close(small, _FINE_KERNEL)
+    darkness = ((paper - small) / np.maximum(paper, 8.0)).reshape(-1, channels)
+    mean = darkness.mean(axis=1)
+    strong = darkness[mean >= max(np.percentile(mean, _INK_PERCENTILE), 0.1)]
     if len(strong) < 4:
         return np.full(channels, 1.0 / channels, np.float32)
     weights = np.maximum(strong.mean(axis=0), 0.0)
-    weights = np.maximum(weights / max(weights.sum(), 1e-6), 0.1)
+    weights = np.maximum(weights / max(weights.sum(), 1e-6), _MIN_WEIGHT)
     return (weights / weights.sum()).astype(np.float32)
+
+
+def _close(small, kernel):
+    """Closing then a light blur, keeping the channel axis."""
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _disk(kernel), borderType=cv2.BORDER_REPLICATE)
+    closed = cv2.GaussianBlur(closed, (0, 0), kernel / 4)
+    return closed.reshape(small.shape)
 
 
 class InkMap:
@@ -66,6 +86,11 @@ class InkMap:
         True for light strokes on a dark ground (a blackboard, a canvas
         drawn white on black).
 
+    Attributes
+    ----------
+    weights : ndarray of shape (channels,)
+        How the colour channels are mixed into the ink channel.
+
     Notes
     -----
     Construction costs a resize of the image to about 160 pixels and a few
@@ -74,8 +99,6 @@ class InkMap:
     """
 
     def __init__(self, image, light_ink=False):
-        if image.ndim == 2:
-            image = image[:, :, None]
         self.image = image
         self.light_ink = light_ink
         h, w = image.shape[:2]
@@ -83,52 +106,42 @@ class InkMap:
         self._scale = min(1.0, _SMALL_SIDE / max(h, w))
         small_size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
         small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA).astype(np.float32)
-        if small.ndim == 2:
-            small = small[:, :, None]
+        small = small.reshape(small_size[1], small_size[0], -1)
         if light_ink:
             small = 255.0 - small
-        self._fine = self._close(small, _FINE_KERNEL)
-        self._coarse = np.maximum(self._close(small, _COARSE_KERNEL), self._fine)
-        floor = np.maximum(
-            _DARK_PAPER * np.percentile(self._fine.reshape(-1, self._fine.shape[2]), 95, axis=0), 8.0)
-        self._fine_div = np.maximum(self._fine, floor)
-        self._coarse_div = np.maximum(self._coarse, floor)
-        darkness = (self._fine - small) / self._fine_div
-        self.weights = _ink_colour_weights(darkness)
-        gate = (darkness @ self.weights > _GATE_LEVEL).astype(np.uint8)
-        self._gate = cv2.dilate(gate, _disk(_FINE_KERNEL)).astype(np.float32)
+        self.weights = ink_colour_weights(small)
+        mixed = small @ self.weights
+        fine = _close(mixed, _FINE_KERNEL)
+        coarse = np.maximum(_close(mixed, _COARSE_KERNEL), fine)
+        floor = max(_DARK_PAPER * float(np.percentile(fine, 95)), 8.0)
+        gate = cv2.dilate(((fine - mixed) / np.maximum(fine, floor) > _GATE_LEVEL).view(np.uint8),
+                          _disk(_FINE_KERNEL))
+        self._floor = floor
+        # One array to upsample: fine paper, coarse paper, gate.
+        self._maps = np.dstack([fine, coarse, gate.astype(np.float32)])
 
-    @staticmethod
-    def _close(small, kernel):
-        closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _disk(kernel),
-                                  borderType=cv2.BORDER_REPLICATE)
-        closed = cv2.GaussianBlur(closed, (0, 0), kernel / 4)
-        return closed.reshape(small.shape)
+    def mix(self, pixels):
+        """The ink channel of some pixels of the image.
 
-    def _upsample(self, small, x0, y0, w, h, factor):
-        """Sample a small-copy map over a region of an image scaled by ``factor``."""
-        # Pixel (x, y) of the scaled region sits at ((x + x0 + .5) / factor - .5)
-        # in the full image, and ((that + .5) * scale - .5) in the small copy.
-        ratio = self._scale / factor
-        offset_x = (x0 + 0.5) * ratio - 0.5
-        offset_y = (y0 + 0.5) * ratio - 0.5
-        warp = np.float32([[ratio, 0, offset_x], [0, ratio, offset_y]])
-        out = cv2.warpAffine(small, warp, (w, h), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape(h, w, -1)
+        Parameters
+        ----------
+        pixels : ndarray, shape (h, w) or (h, w, C), uint8
 
-    def _ink(self, pixels, x0, y0, factor):
-        h, w = pixels.shape[:2]
-        pixels = pixels.reshape(h, w, -1).astype(np.float32)
-        if self.light_ink:
-            pixels = 255.0 - pixels
-        fine = self._upsample(self._fine, x0, y0, w, h, factor)
-        fine_div = self._upsample(self._fine_div, x0, y0, w, h, factor)
-        coarse = self._upsample(self._coarse, x0, y0, w, h, factor)
-        coarse_div = self._upsample(self._coarse_div, x0, y0, w, h, factor)
-        gate = self._upsample(self._gate, x0, y0, w, h, factor)[:, :, 0]
-        fine_ink = ((fine - pixels) / fine_div) @ self.weights
-        coarse_ink = ((coarse - pixels) / coarse_div) @ self.weights
+        Returns
+        -------
+        ndarray, shape (h, w), float32
+            Dark ink is low, as in a grey image.
+        """
+        if pixels.ndim == 3:
+            mixed = cv2.transform(pixels, self.weights.reshape(1, -1)).astype(np.float32)
+        else:
+            mixed = pixels.astype(np.float32)
+        return 255.0 - mixed if self.light_ink else mixed
+
+    def _ink(self, mixed, maps):
+        fine, coarse, gate = cv2.split(maps)
+        fine_ink = (fine - mixed) / np.maximum(fine, self._floor)
+        coarse_ink = (coarse - mixed) / np.maximum(coarse, self._floor)
         ink = np.maximum(fine_ink, coarse_ink * gate)
         return np.clip(ink, -1.0, 1.0, out=ink)
 
@@ -147,12 +160,12 @@ class InkMap:
             for black ink.
         """
         h, w = self.shape
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        pixels = self.image
         if factor < 1:
-            size = (max(1, round(w * factor)), max(1, round(h * factor)))
-            pixels = cv2.resize(self.image, size, interpolation=cv2.INTER_AREA)
-        else:
-            pixels = self.image
-        return self._ink(pixels, 0, 0, factor)
+            pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+        maps = cv2.resize(self._maps, size, interpolation=cv2.INTER_LINEAR)
+        return self._ink(self.mix(pixels), maps)
 
     def region(self, x0, y0, x1, y1):
         """Ink of a region of the image at full resolution.
@@ -168,4 +181,11 @@ class InkMap:
         """
         h, w = self.shape
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-        return self._ink(self.image[y0:y1, x0:x1], x0, y0, 1.0)
+        # Pixel (x, y) of the region sits at ((x + x0 + .5) * scale - .5) in
+        # the small copy.
+        s = self._scale
+        warp = np.float32([[s, 0, (x0 + 0.5) * s - 0.5], [0, s, (y0 + 0.5) * s - 0.5]])
+        maps = cv2.warpAffine(self._maps, warp, (x1 - x0, y1 - y0),
+                              flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        return self._ink(self.mix(self.image[y0:y1, x0:x1]), maps)

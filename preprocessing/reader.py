@@ -8,16 +8,21 @@ import numpy as np
 from preprocessing.binarize import ink_mask
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
-from preprocessing.lines import find_lines, subtract_lines
+from preprocessing.lines import find_printed_lines
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import looks_like_digit, ring_contrast
+from preprocessing.shape import looks_like_digit, ring_contrast, signal_to_noise
 
-# Candidates must stand out this much from the paper around them.
-_MIN_CONTRAST = 0.12
-# Candidates shorter than this fraction of the typical digit are fragments.
+# Candidates must stand out this much from the paper around them, and this
+# many times above its noise.
+_MIN_CONTRAST = 0.09
+_MIN_SIGNAL_TO_NOISE = 10
+# Digits shorter than this fraction of the typical confident digit are
+# fragments; strokes read as 1 taller than this multiple are other marks.
 _MIN_RELATIVE_HEIGHT = 0.4
+_MAX_RELATIVE_ONE = 1.6
+_CONFIDENT = 0.7
 
 
 @dataclass(frozen=True)
@@ -139,27 +144,26 @@ class DigitReader:
     def _read_polarity(self, image, grey, scale, light_ink):
         ink_map = InkMap(image, light_ink)
         ink = ink_map.resized(scale)
-        mask = ink_mask(ink)
+        mask, roughness = ink_mask(ink, with_roughness=True)
         labels, pieces = find_pieces(mask)
-        lines = find_lines(mask, _typical_height([p for p in pieces if looks_like_digit(p, labels)]))
-        if len(lines):
-            mask = ink_mask(subtract_lines(ink, mask, lines))
+        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if looks_like_digit(p, labels)]))
+        if lines is not None:
+            mask = lines.remove(mask, ink)
             labels, pieces = find_pieces(mask)
         pieces = join_pieces(pieces, labels)
         candidates = [p for p in pieces if looks_like_digit(p, labels)
-                      and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST]
-        height = _typical_height(candidates)
-        if height:
-            candidates = [p for p in candidates if p.h >= _MIN_RELATIVE_HEIGHT * height]
+                      and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST
+                      and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
         if not candidates:
             return []
         images, boxes = zip(*(extract_digit(p, labels, ink_map, scale, lines) for p in candidates))
         proba, typicality = self.model.assess(np.stack(images))
         labels_ = self.model.classes_[proba.argmax(axis=1)]
         confidence = proba.max(axis=1) * typicality
-        return [Digit(*box, label=int(label), confidence=float(c), image=digit)
-                for box, label, c, digit in zip(boxes, labels_, confidence, images)
-                if c >= self.min_confidence]
+        digits = [Digit(*box, label=int(label), confidence=float(c), image=digit)
+                  for box, label, c, digit in zip(boxes, labels_, confidence, images)
+                  if c >= self.min_confidence]
+        return _drop_odd_sizes(digits)
 
 
 def _as_uint8_image(image):
@@ -187,3 +191,14 @@ def _typical_height(pieces):
     if len(heights) == 0:
         return None
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))
+
+
+def _drop_odd_sizes(digits):
+    """Drop fragments far smaller than the image's confident digits, and
+    strokes read as 1 that are far taller (underlines, margins, crossings)."""
+    confident = [d.h for d in digits if d.confidence >= _CONFIDENT]
+    if len(confident) < 2:
+        return digits
+    height = float(np.median(confident))
+    return [d for d in digits if d.h >= _MIN_RELATIVE_HEIGHT * height
+            and not (d.label == 1 and d.h > _MAX_RELATIVE_ONE * height)]

@@ -13,6 +13,10 @@ MAX_ASPECT = 1.6
 MAX_STROKE = 0.3
 # Radius in pixels of the ring of paper a stroke is compared with.
 _RING = 3
+# A blob at least this full of ink and this wide for its height is a dot,
+# a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
+_BLOB_FILL = 0.6
+_BLOB_ASPECT = 0.5
 
 
 def stroke_width(mask):
@@ -49,6 +53,8 @@ def looks_like_digit(piece, labels):
     if piece.h < MIN_HEIGHT or piece.w > MAX_ASPECT * piece.h:
         return False
     if piece.h >= 0.98 * h and piece.w >= 0.98 * w:
+        return False
+    if piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h:
         return False
     if piece.h > 3 * MIN_HEIGHT:
         mask = cv2.copyMakeBorder(piece.mask(labels), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
@@ -92,3 +98,29 @@ def ring_contrast(piece, labels, grey, light_ink=False):
     if light_ink:
         return (ink - paper) / max(255.0 - paper, 16.0)
     return (paper - ink) / max(paper, 16.0)
+
+
+def signal_to_noise(piece, labels, ink, roughness):
+    """How far a piece's ink stands above the noise of the paper around it.
+
+    Texture (wood grain, fabric, rough card) makes streaks that pass for
+    weak strokes; real ink stands far above the paper's own roughness.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    labels : ndarray
+        Label image the piece refers to.
+    ink : ndarray, float32
+        Ink strength at the same resolution.
+    roughness : ndarray, float32
+        Local noise level, see :func:`preprocessing.binarize.local_roughness`.
+
+    Returns
+    -------
+    float
+        Upper-quartile ink of the piece over the median roughness of its box.
+    """
+    window = (slice(piece.y, piece.y1), slice(piece.x, piece.x1))
+    strength = np.percentile(ink[window][piece.mask(labels) > 0], 75)
+    return float(strength / max(float(np.median(roughness[window])), 1e-6))
