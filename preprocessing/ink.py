@@ -25,8 +25,10 @@ _SMALL_SIDE = 160
 # the image's longer side.
 _FINE_KERNEL = 7
 _COARSE_KERNEL = 25
-# Ink strength on the small copy above which the coarse estimate is trusted.
+# The coarse estimate is trusted within this many small-copy pixels of ink
+# stronger than this that the fine one found.
 _GATE_LEVEL = 0.12
+_GATE_REACH = 7
 # Paper darker than this fraction of the brightest paper is treated as if it
 # were that bright, so a dark desk around the sheet does not amplify noise.
 _DARK_PAPER = 0.35
@@ -115,7 +117,7 @@ class InkMap:
         coarse = np.maximum(_close(mixed, _COARSE_KERNEL), fine)
         floor = max(_DARK_PAPER * float(np.percentile(fine, 95)), 8.0)
         gate = cv2.dilate(((fine - mixed) / np.maximum(fine, floor) > _GATE_LEVEL).view(np.uint8),
-                          _disk(_FINE_KERNEL))
+                          _disk(_GATE_REACH))
         self._floor = floor
         # One array to upsample: fine paper, coarse paper, gate.
         self._maps = np.dstack([fine, coarse, gate.astype(np.float32)])

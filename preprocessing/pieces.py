@@ -40,6 +40,9 @@ class Piece:
         Ink pixels.
     ids : list of int
         Component labels in the label image.
+    own_mask : ndarray or None
+        The piece's mask over its box, when it is only part of its
+        components (one digit cut out of touching digits).
     """
 
     x: int
@@ -48,6 +51,7 @@ class Piece:
     h: int
     area: int
     ids: list = field(default_factory=list)
+    own_mask: np.ndarray = field(default=None, repr=False, compare=False)
 
     @property
     def x1(self):
@@ -65,6 +69,8 @@ class Piece:
 
     def mask(self, labels):
         """Binary mask of this piece's ink over its box, uint8."""
+        if self.own_mask is not None:
+            return self.own_mask
         window = labels[self.y:self.y1, self.x:self.x1]
         if len(self.ids) == 1:
             return (window == self.ids[0]).view(np.uint8)

@@ -1,6 +1,6 @@
 """Find, normalise and classify the handwritten digits of a photo or frame."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -12,17 +12,29 @@ from preprocessing.lines import find_printed_lines
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import looks_like_digit, ring_contrast, signal_to_noise
+from preprocessing.shape import MIN_HEIGHT, looks_like_digit, ring_contrast, signal_to_noise
+from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
 # many times above its noise.
 _MIN_CONTRAST = 0.09
 _MIN_SIGNAL_TO_NOISE = 10
 # Digits shorter than this fraction of the typical confident digit are
-# fragments; strokes read as 1 taller than this multiple are other marks.
+# fragments; marks taller than these multiples (strokes read as 1, others)
+# are not digits.
 _MIN_RELATIVE_HEIGHT = 0.4
 _MAX_RELATIVE_ONE = 1.6
+_MAX_RELATIVE_HEIGHT = 2.5
 _CONFIDENT = 0.7
+# Sideways photos: tried when at least this many digits were found and they
+# look turned, and kept when the total confidence grows this much.
+_SIDEWAYS_MIN_DIGITS = 3
+_SIDEWAYS_GAIN = 1.2
+_SIDEWAYS_ASPECT = 0.85
+_QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
+                  (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE))
+# A candidate enclosing another at least this tall (relative) is a frame.
+_ENCLOSED_HEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -95,13 +107,18 @@ class DigitReader:
     light_ink : bool or None, default None
         Force the ink's polarity (True: light strokes on a dark ground), or
         guess it from each image.
+    upright_only : bool, default False
+        Do not try reading sideways images (photos stored turned by a
+        quarter turn without an orientation tag); saves time on video.
     """
 
-    def __init__(self, model, min_confidence=0.5, max_side=1600, light_ink=None):
+    def __init__(self, model, min_confidence=0.5, max_side=1600, light_ink=None,
+                 upright_only=False):
         self.model = model
         self.min_confidence = min_confidence
         self.max_side = max_side
         self.light_ink = light_ink
+        self.upright_only = upright_only
 
     def read(self, image):
         """Read the digits of an image.
@@ -116,21 +133,31 @@ class DigitReader:
         Reading
         """
         image = _as_uint8_image(image)
+        score, digits, light_ink = self._read_upright(image, self._polarities(image))
+        if not self.upright_only and _looks_sideways(digits):
+            readings = [(self._read_upright(cv2.rotate(image, turn), (light_ink,)), back)
+                        for turn, back in _QUARTER_TURNS]
+            (turned_score, turned, _), back = max(readings, key=lambda r: r[0][0])
+            # More digits alone is no proof: junk adds up too. The turned
+            # reading must also be surer of its digits on average.
+            if (turned_score > _SIDEWAYS_GAIN * score
+                    and turned_score / len(turned) >= score / max(len(digits), 1)):
+                return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
+                                         light_ink, order_boxes=[d.box for d in turned])
+        return _in_reading_order(digits, light_ink)
+
+    def _read_upright(self, image, polarities):
+        """Best reading over the given polarities: (score, digits, light_ink)."""
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         grey = _luminance(image, scale)
         best = None
-        for light_ink in self._polarities(image):
+        for light_ink in polarities:
             digits = self._read_polarity(image, grey, scale, light_ink)
             score = sum(d.confidence for d in digits)
             if best is None or score > best[0]:
                 best = (score, digits, light_ink)
-        _, digits, light_ink = best
-        ordered, numbers = [], []
-        for number in reading_order([d.box for d in digits]):
-            numbers.append(list(range(len(ordered), len(ordered) + len(number))))
-            ordered.extend(digits[i] for i in number)
-        return Reading(ordered, numbers, light_ink)
+        return best
 
     def _polarities(self, image):
         if self.light_ink is not None:
@@ -146,24 +173,69 @@ class DigitReader:
         ink = ink_map.resized(scale)
         mask, roughness = ink_mask(ink, with_roughness=True)
         labels, pieces = find_pieces(mask)
-        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if looks_like_digit(p, labels)]))
+        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if p.h >= MIN_HEIGHT]))
         if lines is not None:
             mask = lines.remove(mask, ink)
             labels, pieces = find_pieces(mask)
         pieces = join_pieces(pieces, labels)
-        candidates = [p for p in pieces if looks_like_digit(p, labels)
-                      and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST
-                      and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
+        pieces = [p for p in pieces if p.h >= MIN_HEIGHT
+                  and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST
+                  and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
+
+        def extract(piece):
+            return extract_digit(piece, labels, ink_map, scale, lines)
+
+        def confidence(some):
+            proba, typicality = self.model.assess(np.stack([extract(p)[0] for p in some]))
+            return proba.max(axis=1) * typicality
+
+        candidates = _drop_frames([part for p in pieces for part in split_touching(p, labels, confidence)
+                                   if looks_like_digit(part, labels)])
         if not candidates:
             return []
-        images, boxes = zip(*(extract_digit(p, labels, ink_map, scale, lines) for p in candidates))
+        images, boxes = zip(*(extract(p) for p in candidates))
         proba, typicality = self.model.assess(np.stack(images))
         labels_ = self.model.classes_[proba.argmax(axis=1)]
         confidence = proba.max(axis=1) * typicality
         digits = [Digit(*box, label=int(label), confidence=float(c), image=digit)
                   for box, label, c, digit in zip(boxes, labels_, confidence, images)
                   if c >= self.min_confidence]
-        return _drop_odd_sizes(digits)
+        return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
+
+
+def _in_reading_order(digits, light_ink, order_boxes=None):
+    """A Reading of digits, ordered by their boxes (or by ``order_boxes``,
+    the same digits' boxes in the frame they were read in)."""
+    ordered, numbers = [], []
+    for number in reading_order(order_boxes or [d.box for d in digits]):
+        numbers.append(list(range(len(ordered), len(ordered) + len(number))))
+        ordered.extend(digits[i] for i in number)
+    return Reading(ordered, numbers, light_ink)
+
+
+def _looks_sideways(digits):
+    """Whether most digits are wider than tall, as in a photo on its side."""
+    confident = [d for d in digits if d.confidence >= _CONFIDENT]
+    if len(digits) < _SIDEWAYS_MIN_DIGITS:
+        return False
+    widths = np.array([d.w / d.h for d in digits])
+    return float(np.median(widths)) > _SIDEWAYS_ASPECT or len(confident) < 0.5 * len(digits)
+
+
+def _turn_box(digit, turn, shape):
+    """A digit read in a turned copy, with its box in the original image.
+
+    ``turn`` is the rotation that takes the turned copy back to the original.
+    """
+    h, w = shape[:2]
+    x, y, bw, bh = digit.box
+    if turn == cv2.ROTATE_90_COUNTERCLOCKWISE:
+        # The copy was turned clockwise: copy (x, y) is original (y, h - 1 - x).
+        box = (y, h - (x + bw), bh, bw)
+    else:
+        # The copy was turned counter-clockwise: copy (x, y) is (w - 1 - y, x).
+        box = (w - (y + bh), x, bh, bw)
+    return replace(digit, x=box[0], y=box[1], w=box[2], h=box[3])
 
 
 def _as_uint8_image(image):
@@ -193,12 +265,35 @@ def _typical_height(pieces):
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))
 
 
+def _drop_frames(pieces):
+    """Drop pieces that enclose other candidates: boxes drawn around words,
+    the outline of a small sheet. A digit's loops are empty (a dot in a 0 is
+    too small to count)."""
+    def encloses(outer, inner):
+        cx, cy = inner.x + inner.w / 2, inner.y + inner.h / 2
+        return (inner is not outer and outer.x < cx < outer.x1 and outer.y < cy < outer.y1
+                and inner.h >= _ENCLOSED_HEIGHT * outer.h and inner.area < outer.area)
+    return [p for p in pieces if not any(encloses(p, q) for q in pieces)]
+
+
 def _drop_odd_sizes(digits):
     """Drop fragments far smaller than the image's confident digits, and
-    strokes read as 1 that are far taller (underlines, margins, crossings)."""
+    marks far taller: folds, margins and crossings, read as 1 most often."""
     confident = [d.h for d in digits if d.confidence >= _CONFIDENT]
     if len(confident) < 2:
         return digits
     height = float(np.median(confident))
-    return [d for d in digits if d.h >= _MIN_RELATIVE_HEIGHT * height
-            and not (d.label == 1 and d.h > _MAX_RELATIVE_ONE * height)]
+    tallest = np.where([d.label == 1 for d in digits], _MAX_RELATIVE_ONE, _MAX_RELATIVE_HEIGHT)
+    return [d for d, limit in zip(digits, tallest)
+            if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
+
+
+def _drop_edge_strokes(digits, shape):
+    """Drop 1s on the image's edge: there they are almost always a stretch of
+    the paper's edge or a stroke cut off by the frame."""
+    h, w = shape[:2]
+
+    def on_edge(d):
+        return d.x <= 0 or d.y <= 0 or d.x + d.w >= w or d.y + d.h >= h
+
+    return [d for d in digits if not (d.label == 1 and on_edge(d))]

@@ -36,6 +36,12 @@ def stroke_width(mask):
     return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
 
 
+def has_loop(mask):
+    """Whether a binary shape encloses a hole (the loop of a 0, 6, 8, 9...)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return hierarchy is not None and bool(np.any(hierarchy[0][:, 3] >= 0))
+
+
 def looks_like_digit(piece, labels):
     """Whether a piece has a digit's size, proportions and strokes.
 
@@ -54,7 +60,8 @@ def looks_like_digit(piece, labels):
         return False
     if piece.h >= 0.98 * h and piece.w >= 0.98 * w:
         return False
-    if piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h:
+    if (piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h
+            and not has_loop(piece.mask(labels))):
         return False
     if piece.h > 3 * MIN_HEIGHT:
         mask = cv2.copyMakeBorder(piece.mask(labels), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
@@ -87,9 +94,15 @@ def ring_contrast(piece, labels, grey, light_ink=False):
     x0, y0 = max(0, piece.x - _RING), max(0, piece.y - _RING)
     x1, y1 = min(grey.shape[1], piece.x1 + _RING), min(grey.shape[0], piece.y1 + _RING)
     window = labels[y0:y1, x0:x1]
-    inside = np.isin(window, piece.ids).view(np.uint8)
+    inside = np.zeros(window.shape, np.uint8)
+    inside[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
+    # The ring runs around the outside only: a digit's loops, and the hollow
+    # core that very thick strokes may leave, are not paper around it.
+    outline = np.zeros_like(inside)
+    contours, _ = cv2.findContours(inside, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(outline, contours, -1, 1, thickness=cv2.FILLED)
     size = 2 * _RING + 1
-    ring = cv2.dilate(inside, np.ones((size, size), np.uint8)) & (window == 0).view(np.uint8)
+    ring = cv2.dilate(outline, np.ones((size, size), np.uint8)) & (1 - outline) & (window == 0).view(np.uint8)
     if np.count_nonzero(ring) < 3:
         return 0.0
     values = grey[y0:y1, x0:x1]

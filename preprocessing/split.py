@@ -1,0 +1,104 @@
+"""Cut touching digits apart.
+
+Neighbouring digits of a number often touch. A blob too wide for one digit
+is cut along the columns where it has the least ink, and a cut is kept when
+the classifier is more confident about the parts than about the whole: the
+shape alone cannot tell a wide 0 from a 1 touching a 0.
+"""
+
+import numpy as np
+
+from preprocessing.pieces import Piece
+
+# Blobs wider than this for their height may be touching digits.
+SPLIT_ASPECT = 1.0
+# Cuts are looked for in this middle share of the blob's width ...
+_CUT_ZONE = (0.2, 0.8)
+# ... at no more than this many columns of least ink.
+_MAX_CUTS = 4
+# A part is at least this tall, relative to the blob.
+_MIN_PART_HEIGHT = 0.45
+# Parts must beat the whole by this much confidence, and reach this one.
+_MARGIN = 0.1
+_MIN_PART_CONFIDENCE = 0.6
+
+
+def candidate_cuts(mask):
+    """Columns of least ink in the middle of a blob, best first.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (h, w), uint8
+
+    Returns
+    -------
+    list of int
+    """
+    h, w = mask.shape
+    profile = mask.sum(axis=0).astype(np.float32)
+    start, stop = int(_CUT_ZONE[0] * w), int(np.ceil(_CUT_ZONE[1] * w))
+    order = start + np.argsort(profile[start:stop], kind="stable")
+    cuts = []
+    for column in order:
+        if all(abs(column - c) >= 0.15 * w for c in cuts):
+            cuts.append(int(column))
+        if len(cuts) == _MAX_CUTS:
+            break
+    return cuts
+
+
+def cut_piece(piece, mask, column):
+    """The two parts of a piece on either side of a column.
+
+    Returns
+    -------
+    list of Piece
+        Each part cropped to its own ink; empty when a side has no ink.
+    """
+    parts = []
+    for lo, hi in ((0, column), (column, mask.shape[1])):
+        part = np.zeros_like(mask)
+        part[:, lo:hi] = mask[:, lo:hi]
+        ys, xs = np.nonzero(part)
+        if len(xs) == 0:
+            return []
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        parts.append(Piece(piece.x + int(x0), piece.y + int(y0), int(x1 - x0), int(y1 - y0),
+                           int(len(xs)), list(piece.ids), part[y0:y1, x0:x1].copy()))
+    return parts
+
+
+def split_touching(piece, labels, confidence, depth=2):
+    """Split a blob into digits if the classifier prefers the parts.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    labels : ndarray
+        Label image the piece refers to.
+    confidence : callable
+        Takes a list of pieces, returns their classification confidences.
+    depth : int, default 2
+        How many times a part may be cut again (three touching digits).
+
+    Returns
+    -------
+    list of Piece
+        ``[piece]`` when it is better left whole.
+    """
+    if piece.w <= SPLIT_ASPECT * piece.h or depth == 0:
+        return [piece]
+    mask = piece.mask(labels)
+    hypotheses = []
+    for column in candidate_cuts(mask):
+        parts = cut_piece(piece, mask, column)
+        if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
+            hypotheses.append(parts)
+    if not hypotheses:
+        return [piece]
+    scores = confidence([piece] + [p for parts in hypotheses for p in parts])
+    whole, pairs = scores[0], np.reshape(scores[1:], (-1, 2))
+    best = int(np.argmax(pairs.min(axis=1)))
+    if pairs[best].min() < max(whole + _MARGIN, _MIN_PART_CONFIDENCE):
+        return [piece]
+    return [q for p in hypotheses[best] for q in split_touching(p, labels, confidence, depth - 1)]
