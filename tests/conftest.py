@@ -1,0 +1,45 @@
+"""Fixtures shared by the whole test suite."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from train.mnist import MNIST_FILES
+
+# Read at import: some test modules clear MNIST_DIR around each of their tests.
+_MNIST_DIR = os.environ.get("MNIST_DIR")
+# k and feature settings that cross-validation chooses for the default model
+# (see train/tuning.py); fixing them skips the tuning time in tests.
+DEFAULT_K = 4
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The folder of the real MNIST files, named by MNIST_DIR; skips without it."""
+    if not _MNIST_DIR:
+        pytest.skip("MNIST_DIR is not set (point it at a folder holding the four MNIST files)")
+    folder = Path(_MNIST_DIR)
+    missing = [name for name in MNIST_FILES
+               if not any((folder / variant).is_file()
+                          for variant in (name, name.removesuffix(".gz")))]
+    if missing:
+        pytest.skip(f"MNIST_DIR {folder} lacks {', '.join(missing)}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def trained_model_path(mnist_dir, tmp_path_factory):
+    """Path of a default model trained on all 60,000 MNIST training digits.
+
+    Trained once per test session through the code of ``python -m train``,
+    with the default classifier and feature settings and k fixed to the
+    cross-validated value; its reports lie in the same folder.
+    """
+    from train.__main__ import build_parser, train_and_report
+
+    out = tmp_path_factory.mktemp("model") / "digits.joblib"
+    args = build_parser().parse_args(
+        ["--data", str(mnist_dir), "--out", str(out), "--k", str(DEFAULT_K), "--quiet"])
+    train_and_report(args)
+    return out
