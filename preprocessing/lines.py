@@ -112,18 +112,25 @@ def find_printed_lines(ink, mask, digit_height=None):
     if not angles:
         return None
     gap = max(3, int(_MAX_GAP * side / 2))
-    pixels = np.zeros_like(mask)
+    # Runs are looked for on a half-size copy, four times faster; a line
+    # stays a line, and the result is fitted back onto the full mask.
+    h, w = mask.shape
+    half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    half = (half > 0).view(np.uint8)
+    pixels = np.zeros_like(half)
     found = 0
     for angle in angles:
-        family = _family_pixels(mask, angle, int(run), gap)
+        family = _family_pixels(half, angle, int(run / 2), max(2, gap // 2))
         found = max(found, np.count_nonzero(family))
         pixels |= family
     # Squared paper: the crossing family may be too faint or broken for the
     # transform; look for it directly.
     for angle in angles:
-        crossing = _family_pixels(mask, angle + np.pi / 2, int(run), gap)
+        crossing = _family_pixels(half, angle + np.pi / 2, int(run / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
             pixels |= crossing
+    pixels = cv2.dilate(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_NEAREST),
+                        np.ones((3, 3), np.uint8)) & mask
     on_line = (pixels > 0) & (mask > 0)
     if np.count_nonzero(on_line) < 10:
         return None

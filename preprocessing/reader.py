@@ -182,25 +182,37 @@ class DigitReader:
                   and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST
                   and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
 
-        def extract(piece):
-            return extract_digit(piece, labels, ink_map, scale, lines)
-
-        def confidence(some):
-            proba, typicality = self.model.assess(np.stack([extract(p)[0] for p in some]))
-            return proba.max(axis=1) * typicality
-
-        candidates = _drop_frames([part for p in pieces for part in split_touching(p, labels, confidence)
-                                   if looks_like_digit(part, labels)])
-        if not candidates:
-            return []
-        images, boxes = zip(*(extract(p) for p in candidates))
-        proba, typicality = self.model.assess(np.stack(images))
-        labels_ = self.model.classes_[proba.argmax(axis=1)]
-        confidence = proba.max(axis=1) * typicality
-        digits = [Digit(*box, label=int(label), confidence=float(c), image=digit)
-                  for box, label, c, digit in zip(boxes, labels_, confidence, images)
-                  if c >= self.min_confidence]
+        judge = _Judge(self.model, lambda p: extract_digit(p, labels, ink_map, scale, lines))
+        candidates = _drop_frames([p for p in split_touching(pieces, labels, judge.confidences)
+                                   if looks_like_digit(p, labels)])
+        digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence]
         return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
+
+
+class _Judge:
+    """Classify pieces in batches, each piece once."""
+
+    def __init__(self, model, extract):
+        self._model = model
+        self._extract = extract
+        self._digits = {}
+
+    def digits(self, pieces):
+        """The Digit each piece reads as, in order."""
+        new = [p for p in pieces if id(p) not in self._digits]
+        if new:
+            images, boxes = zip(*map(self._extract, new))
+            proba, typicality = self._model.assess(np.stack(images))
+            labels = self._model.classes_[proba.argmax(axis=1)]
+            confidence = proba.max(axis=1) * typicality
+            for piece, box, label, c, image in zip(new, boxes, labels, confidence, images):
+                self._digits[id(piece)] = Digit(*box, label=int(label), confidence=float(c),
+                                                image=image)
+        return [self._digits[id(p)] for p in pieces]
+
+    def confidences(self, pieces):
+        """Classification confidence of each piece."""
+        return [d.confidence for d in self.digits(pieces)]
 
 
 def _in_reading_order(digits, light_ink, order_boxes=None):

@@ -68,37 +68,74 @@ def cut_piece(piece, mask, column):
     return parts
 
 
-def split_touching(piece, labels, confidence, depth=2):
-    """Split a blob into digits if the classifier prefers the parts.
+def cut_hypotheses(piece, labels):
+    """Ways to cut a blob into two digit-sized parts.
 
     Parameters
     ----------
     piece : preprocessing.pieces.Piece
     labels : ndarray
         Label image the piece refers to.
-    confidence : callable
-        Takes a list of pieces, returns their classification confidences.
-    depth : int, default 2
-        How many times a part may be cut again (three touching digits).
 
     Returns
     -------
-    list of Piece
-        ``[piece]`` when it is better left whole.
+    list of list of Piece
+        Pairs of parts, best cuts first; empty when the blob is narrow enough
+        to be one digit.
     """
-    if piece.w <= SPLIT_ASPECT * piece.h or depth == 0:
-        return [piece]
+    if piece.w <= SPLIT_ASPECT * piece.h:
+        return []
     mask = piece.mask(labels)
     hypotheses = []
     for column in candidate_cuts(mask):
         parts = cut_piece(piece, mask, column)
         if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
             hypotheses.append(parts)
+    return hypotheses
+
+
+def split_touching(pieces, labels, confidence, depth=2):
+    """Split the blobs that are touching digits, where the classifier agrees.
+
+    Parameters
+    ----------
+    pieces : list of Piece
+    labels : ndarray
+        Label image the pieces refer to.
+    confidence : callable
+        Takes a list of pieces, returns their classification confidences;
+        it is called once per round with every piece and part to judge.
+    depth : int, default 2
+        Rounds of cutting (two rounds split three touching digits).
+
+    Returns
+    -------
+    list of Piece
+        The pieces, with touching digits replaced by their parts.
+    """
+    for _ in range(depth):
+        hypotheses = {i: cut_hypotheses(p, labels) for i, p in enumerate(pieces)}
+        hypotheses = {i: h for i, h in hypotheses.items() if h}
+        if not hypotheses:
+            break
+        judged = [pieces[i] for i in hypotheses] + [
+            part for h in hypotheses.values() for parts in h for part in parts]
+        scores = dict(zip(map(id, judged), confidence(judged)))
+        result = []
+        for i, piece in enumerate(pieces):
+            result.extend(_better_cut(piece, hypotheses.get(i, []), scores))
+        if len(result) == len(pieces):
+            break
+        pieces = result
+    return pieces
+
+
+def _better_cut(piece, hypotheses, scores):
+    """The parts of the best cut if they beat the whole, else the whole."""
     if not hypotheses:
         return [piece]
-    scores = confidence([piece] + [p for parts in hypotheses for p in parts])
-    whole, pairs = scores[0], np.reshape(scores[1:], (-1, 2))
-    best = int(np.argmax(pairs.min(axis=1)))
-    if pairs[best].min() < max(whole + _MARGIN, _MIN_PART_CONFIDENCE):
+    worst_parts = [min(scores[id(p)] for p in parts) for parts in hypotheses]
+    best = int(np.argmax(worst_parts))
+    if worst_parts[best] < max(scores[id(piece)] + _MARGIN, _MIN_PART_CONFIDENCE):
         return [piece]
-    return [q for p in hypotheses[best] for q in split_touching(p, labels, confidence, depth - 1)]
+    return hypotheses[best]

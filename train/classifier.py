@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -44,7 +45,9 @@ def make_estimator(name, n_neighbors=4, random_state=0):
     if name == "knn":
         return KNeighborsVoter(n_neighbors=n_neighbors, weights="distance")
     if name == "svm":
-        return SVC(C=10, gamma="scale", probability=True, random_state=random_state)
+        # Probabilities by Platt scaling, fitted on held-out folds.
+        return CalibratedClassifierCV(SVC(C=10, gamma="scale", random_state=random_state),
+                                      method="sigmoid", cv=3, ensemble=False)
     if name == "logreg":
         return LogisticRegression(C=10, max_iter=1000)
     if name == "mlp":

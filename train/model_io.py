@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 from train.atomic import atomic_path
 from train.classifier import DigitClassifier
@@ -162,6 +163,13 @@ def _check_content(content, path):
         raise ModelError(f"{path} does not hold a fitted digit classifier")
     if not isinstance(content.get("metadata"), dict):
         raise ModelError(f"{path} has no metadata")
+    # A file of the same format written by code whose classes have since
+    # changed unpickles fine but fails on first use: try it now.
+    try:
+        model.assess(np.zeros((1, 28, 28), np.uint8))
+    except Exception as exc:
+        raise ModelError(f"{path} does not work with this version ({_reason(exc)}); "
+                         "retrain with: python -m train") from None
 
 
 def _reason(exc):
