@@ -147,19 +147,23 @@ class InkMap:
         ink = np.maximum(fine_ink, coarse_ink * gate)
         return np.clip(ink, -1.0, 1.0, out=ink)
 
-    def resized(self, factor):
+    def resized(self, factor, with_pixels=False):
         """Ink of the whole image, resized by ``factor``.
 
         Parameters
         ----------
         factor : float
             Scale of the result relative to the image, at most 1.
+        with_pixels : bool, default False
+            Also return the ink channel itself (see :meth:`mix`) at that size.
 
         Returns
         -------
-        ndarray, float32
+        ink : ndarray, float32
             Ink strength: about 0 on paper (noise makes it signed), up to 1
             for black ink.
+        pixels : ndarray, float32
+            Only with ``with_pixels``.
         """
         h, w = self.shape
         size = (max(1, round(w * factor)), max(1, round(h * factor)))
@@ -167,7 +171,9 @@ class InkMap:
         if factor < 1:
             pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
         maps = cv2.resize(self._maps, size, interpolation=cv2.INTER_LINEAR)
-        return self._ink(self.mix(pixels), maps)
+        mixed = self.mix(pixels)
+        ink = self._ink(mixed, maps)
+        return (ink, mixed) if with_pixels else ink
 
     def region(self, x0, y0, x1, y1):
         """Ink of a region of the image at full resolution.

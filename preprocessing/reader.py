@@ -150,10 +150,9 @@ class DigitReader:
         """Best reading over the given polarities: (score, digits, light_ink)."""
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        grey = _luminance(image, scale)
         best = None
         for light_ink in polarities:
-            digits = self._read_polarity(image, grey, scale, light_ink)
+            digits = self._read_polarity(image, scale, light_ink)
             score = sum(d.confidence for d in digits)
             if best is None or score > best[0]:
                 best = (score, digits, light_ink)
@@ -168,18 +167,20 @@ class DigitReader:
             return (False, True)
         return (False,)
 
-    def _read_polarity(self, image, grey, scale, light_ink):
+    def _read_polarity(self, image, scale, light_ink):
         ink_map = InkMap(image, light_ink)
-        ink = ink_map.resized(scale)
+        ink, grey = ink_map.resized(scale, with_pixels=True)
         mask, roughness = ink_mask(ink, with_roughness=True)
         labels, pieces = find_pieces(mask)
-        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if p.h >= MIN_HEIGHT]))
+        longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
+        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if p.h >= MIN_HEIGHT]),
+                                   longest=longest)
         if lines is not None:
             mask = lines.remove(mask, ink)
             labels, pieces = find_pieces(mask)
         pieces = join_pieces(pieces, labels)
         pieces = [p for p in pieces if p.h >= MIN_HEIGHT
-                  and ring_contrast(p, labels, grey, light_ink) >= _MIN_CONTRAST
+                  and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
                   and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
 
         judge = _Judge(self.model, lambda p: extract_digit(p, labels, ink_map, scale, lines))
@@ -259,14 +260,6 @@ def _as_uint8_image(image):
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"expected a grey or BGR image, got shape {image.shape}")
     return image
-
-
-def _luminance(image, scale):
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    if scale < 1:
-        h, w = grey.shape
-        grey = cv2.resize(grey, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    return grey.astype(np.float32)
 
 
 def _typical_height(pieces):

@@ -70,12 +70,12 @@ def looks_like_digit(piece, labels):
     return True
 
 
-def ring_contrast(piece, labels, grey, light_ink=False):
+def ring_contrast(piece, labels, grey):
     """Contrast of a piece's ink with the paper just around it.
 
-    A stroke is darker (or, for light ink, lighter) than the ring of paper
-    that surrounds it. The halo that a wrong guess of the ink's polarity
-    produces around real strokes is not: it is paper itself.
+    A stroke is darker than the ring of paper that surrounds it. The halo
+    that a wrong guess of the ink's polarity produces around real strokes is
+    not: it is paper itself.
 
     Parameters
     ----------
@@ -83,8 +83,8 @@ def ring_contrast(piece, labels, grey, light_ink=False):
     labels : ndarray
         Label image the piece refers to.
     grey : ndarray, float32
-        Luminance at the same resolution as ``labels``.
-    light_ink : bool, default False
+        The image at the same resolution as ``labels``, ink dark (for light
+        ink, inverted).
 
     Returns
     -------
@@ -108,8 +108,6 @@ def ring_contrast(piece, labels, grey, light_ink=False):
     values = grey[y0:y1, x0:x1]
     ink = float(np.median(values[inside > 0]))
     paper = float(np.median(values[ring > 0]))
-    if light_ink:
-        return (ink - paper) / max(255.0 - paper, 16.0)
     return (paper - ink) / max(paper, 16.0)
 
 

@@ -16,9 +16,15 @@ DEFAULT_K = 4
 
 @pytest.fixture(scope="session")
 def mnist_dir():
-    """The folder of the real MNIST files, named by MNIST_DIR; skips without it."""
+    """The folder of the real MNIST files: MNIST_DIR, or the per-user cache
+    that ``python -m train`` downloads into; skips without either."""
     if not _MNIST_DIR:
-        pytest.skip("MNIST_DIR is not set (point it at a folder holding the four MNIST files)")
+        from train.mnist import MnistError, find_mnist_dir
+        try:
+            return find_mnist_dir(download=False)
+        except MnistError:
+            pytest.skip("MNIST not found: set MNIST_DIR to a folder holding the four MNIST "
+                        "files, or run python -m train once to download them")
     folder = Path(_MNIST_DIR)
     missing = [name for name in MNIST_FILES
                if not any((folder / variant).is_file()
