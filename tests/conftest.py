@@ -5,13 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from train.classifier import DigitClassifier
 from train.mnist import MNIST_FILES
 
 # Read at import: some test modules clear MNIST_DIR around each of their tests.
 _MNIST_DIR = os.environ.get("MNIST_DIR")
-# k and feature settings that cross-validation chooses for the default model
-# (see train/tuning.py); fixing them skips the tuning time in tests.
-DEFAULT_K = 4
+# The classifier's defaults are the k and feature settings cross-validation
+# chooses for the default model (see train/tuning.py); training with them
+# skips the tuning time in tests.
+DEFAULT_K = DigitClassifier().n_neighbors
 
 
 @pytest.fixture(scope="session")

@@ -415,7 +415,7 @@ def predict_in_chunks(model, X, progress=True):
 
 
 def describe_settings(params):
-    """Short description of a model's settings, e.g. 'k=4, 12 bins, 64 components'."""
+    """Short description of a model's settings, e.g. 'k=4, 12 bins, 96 components'."""
     features = f"{params['bins']} bins, {params['n_components']} components"
     if params["classifier"] == "knn":
         return f"k={params['n_neighbors']}, {features}"

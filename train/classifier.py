@@ -65,13 +65,13 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     classifier : {'knn', 'svm', 'logreg', 'mlp'}, default 'knn'
-    n_neighbors : int, default 4
+    n_neighbors : int, default 6
         Neighbours that vote, for 'knn'.
     bins : int, default 12
         Orientation bins of the features.
     cell : int, default 4
         Spacing in pixels of the feature pooling cells.
-    n_components : int, default 64
+    n_components : int, default 96
         Principal components kept.
     random_state : int, default 0
 
@@ -82,8 +82,8 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
     estimator_ : the fitted classifier on projected features
     """
 
-    def __init__(self, classifier="knn", n_neighbors=4, bins=12, cell=4,
-                 n_components=64, random_state=0):
+    def __init__(self, classifier="knn", n_neighbors=6, bins=12, cell=4,
+                 n_components=96, random_state=0):
         self.classifier = classifier
         self.n_neighbors = n_neighbors
         self.bins = bins

@@ -3,6 +3,8 @@
 The number of neighbours and the feature settings (orientation bins,
 principal components) are chosen by stratified K-fold cross-validation on a
 stratified subset of the training digits; test digits are never involved.
+Among the numbers of neighbours that score within one standard error of
+the best, the largest is taken.
 For each feature setting and fold, the features, the projection and the
 neighbours (up to the largest k) are computed once, and every k is scored
 from those same neighbours.
@@ -101,8 +103,9 @@ def tune_knn(X, y, *, bins_grid=BINS_GRID, components_grid=COMPONENTS_GRID,
     Returns
     -------
     TuningResult
-        The best setting (ties go to the fewest bins, components and
-        neighbours) and the table of mean accuracies.
+        The best feature setting (ties go to the fewest bins and
+        components) with, for it, the largest k whose accuracy is within one
+        standard error of the best k's, and the table of mean accuracies.
     """
     bins_grid, components_grid, k_grid = (tuple(sorted(g)) for g in
                                           (bins_grid, components_grid, k_grid))
@@ -119,11 +122,21 @@ def tune_knn(X, y, *, bins_grid=BINS_GRID, components_grid=COMPONENTS_GRID,
                 bar.update()
     scores /= n_folds
     i, j, m = np.unravel_index(np.argmax(scores), scores.shape)
+    m = _smoothest_within_noise(scores[i, j], len(X))
     return TuningResult(
         bins=bins_grid[i], n_components=components_grid[j], n_neighbors=k_grid[m],
         accuracy=float(scores[i, j, m]), scores=scores, bins_grid=bins_grid,
         components_grid=components_grid, k_grid=k_grid, n_samples=len(X), n_folds=n_folds,
     )
+
+
+def _smoothest_within_noise(k_scores, n_samples):
+    """Index of the largest k whose accuracy is within one standard error of
+    the best (the one-standard-error rule): more neighbours give smoother
+    votes, which carry over better to digits unlike the training ones."""
+    best = float(np.max(k_scores))
+    standard_error = np.sqrt(best * (1.0 - best) / n_samples)
+    return int(np.flatnonzero(k_scores >= best - standard_error).max())
 
 
 def _stratified_subset(X, y, n_samples, random_state):
