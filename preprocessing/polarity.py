@@ -17,6 +17,8 @@ _PAPER_SHARE = 0.4
 # ... or they form a region this solid and this large (a sheet on a desk).
 _SOLIDITY = 0.75
 _SHEET_SHARE = 0.04
+# A drawing has one exact background value over at least this share of it.
+_DRAWN_SHARE = 0.6
 # Below this median luminance an image may be a blackboard even when the
 # guess says paper, and both polarities are worth trying.
 DARK_MEDIAN = 110
@@ -58,3 +60,22 @@ def looks_light_on_dark(image):
     hull_area = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
     is_sheet = area / max(hull_area, 1.0) > _SOLIDITY and area > _SHEET_SHARE * grey.size
     return not is_sheet
+
+
+def looks_drawn(image):
+    """Whether an image was drawn on a screen rather than photographed.
+
+    A drawing's background is one exact colour over most of it; a photo's
+    noise spreads even white paper over many values.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3), uint8
+
+    Returns
+    -------
+    bool
+    """
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    counts = np.bincount(grey[::2, ::2].ravel(), minlength=256)
+    return counts.max() >= _DRAWN_SHARE * counts.sum()

@@ -10,9 +10,10 @@ from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines
 from preprocessing.pieces import find_pieces, join_pieces
-from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_light_on_dark
+from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import MIN_HEIGHT, looks_like_digit, ring_contrast, signal_to_noise
+from preprocessing.shape import (MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, ring_contrast,
+                                 signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -26,11 +27,21 @@ _MIN_RELATIVE_HEIGHT = 0.4
 _MAX_RELATIVE_ONE = 1.6
 _MAX_RELATIVE_HEIGHT = 2.5
 _CONFIDENT = 0.7
+# Digits wider than shape.WIDE_ASPECT need this confidence.
+_CONFIDENT_WIDE = 0.9
 # Sideways photos: tried when at least this many digits were found and they
-# look turned, and kept when the total confidence grows this much.
+# look turned (wide, or their nearest neighbours above and below), and kept
+# when the total confidence grows this much, the mean does not drop, and
+# this share of the digits is found.
 _SIDEWAYS_MIN_DIGITS = 3
 _SIDEWAYS_GAIN = 1.2
+_SIDEWAYS_KEEP = 0.8
 _SIDEWAYS_ASPECT = 0.85
+_SIDEWAYS_COLUMNS = 0.6
+# A neighbour is above or below when the step to it is this steep.
+_STEEP = 2.0
+# The turned reading's heights may spread this much more than the upright's.
+_SPREAD_MARGIN = 0.1
 _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
                   (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE))
 # A candidate enclosing another at least this tall (relative) is a frame.
@@ -139,9 +150,14 @@ class DigitReader:
                         for turn, back in _QUARTER_TURNS]
             (turned_score, turned, _), back = max(readings, key=lambda r: r[0][0])
             # More digits alone is no proof: junk adds up too. The turned
-            # reading must also be surer of its digits on average.
-            if (turned_score > _SIDEWAYS_GAIN * score
-                    and turned_score / len(turned) >= score / max(len(digits), 1)):
+            # reading must be surer of its digits on average, and find about
+            # as many.
+            if (turned and turned_score > _SIDEWAYS_GAIN * score
+                    and turned_score / len(turned) >= score / max(len(digits), 1)
+                    and len(turned) >= _SIDEWAYS_KEEP * len(digits)
+                    and _median_aspect(turned) < _median_aspect(digits)
+                    and _height_spread(turned) <= _height_spread(digits) + _SPREAD_MARGIN
+                    and not _looks_sideways(turned)):
                 return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
                                          light_ink, order_boxes=[d.box for d in turned])
         return _in_reading_order(digits, light_ink)
@@ -171,6 +187,10 @@ class DigitReader:
         ink_map = InkMap(image, light_ink)
         ink, grey = ink_map.resized(scale, with_pixels=True)
         mask, roughness = ink_mask(ink, with_roughness=True)
+        if looks_drawn(image):
+            # A drawing made on a screen has no noise: pieces a pixel apart
+            # are one stroke drawn with a speckled brush, not two marks.
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         labels, pieces = find_pieces(mask)
         longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
         lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if p.h >= MIN_HEIGHT]),
@@ -186,7 +206,8 @@ class DigitReader:
         judge = _Judge(self.model, lambda p: extract_digit(p, labels, ink_map, scale, lines))
         candidates = _drop_frames([p for p in split_touching(pieces, labels, judge.confidences)
                                    if looks_like_digit(p, labels)])
-        digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence]
+        digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence
+                  and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)]
         return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
 
 
@@ -227,12 +248,32 @@ def _in_reading_order(digits, light_ink, order_boxes=None):
 
 
 def _looks_sideways(digits):
-    """Whether most digits are wider than tall, as in a photo on its side."""
-    confident = [d for d in digits if d.confidence >= _CONFIDENT]
+    """Whether the digits look like writing seen on its side: lined up in
+    columns rather than rows, or mostly wider than tall."""
     if len(digits) < _SIDEWAYS_MIN_DIGITS:
         return False
-    widths = np.array([d.w / d.h for d in digits])
-    return float(np.median(widths)) > _SIDEWAYS_ASPECT or len(confident) < 0.5 * len(digits)
+    if _median_aspect(digits) > _SIDEWAYS_ASPECT:
+        return True
+    centres = np.array([(d.x + d.w / 2, d.y + d.h / 2) for d in digits])
+    offsets = centres[None, :, :] - centres[:, None, :]
+    distances = np.hypot(offsets[..., 0], offsets[..., 1])
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(axis=1)
+    step = offsets[np.arange(len(digits)), nearest]
+    vertical = np.abs(step[:, 1]) > _STEEP * np.abs(step[:, 0])
+    return float(vertical.mean()) > _SIDEWAYS_COLUMNS
+
+
+def _median_aspect(digits):
+    return float(np.median([d.w / d.h for d in digits]))
+
+
+def _height_spread(digits):
+    """Spread of the digits' heights: strokes broken into pieces vary more
+    than digits written at one size."""
+    heights = np.array([d.h for d in digits], float)
+    low, middle, high = np.percentile(heights, [25, 50, 75])
+    return float((high - low) / max(middle, 1.0))
 
 
 def _turn_box(digit, turn, shape):

@@ -6,8 +6,10 @@ import numpy as np
 # Smallest digit height worth reading, in working pixels.
 MIN_HEIGHT = 8
 # Widest single digit, as width over height; wider blobs are touching digits
-# (split elsewhere), underlines or scribbles.
-MAX_ASPECT = 1.6
+# (split elsewhere), underlines or scribbles. Digits wider than WIDE_ASPECT
+# are kept only when read confidently (a 2 with a long base).
+MAX_ASPECT = 2.2
+WIDE_ASPECT = 1.6
 # Thickest stroke, as a fraction of the height: thicker blobs are smudges,
 # filled shapes or shadows.
 MAX_STROKE = 0.3
