@@ -46,7 +46,8 @@ output:
 
 exit status:
   0 all images read, 1 some could not be read (see their "error"),
-  2 bad arguments or no model (train one with: python -m train)."""
+  2 bad arguments or no model (train one with: python -m train),
+  130 interrupted (the results written so far are kept)."""
 
 
 class UsageError(Exception):
@@ -278,7 +279,7 @@ class Outputs:
     def _open(self, path, append):
         path.parent.mkdir(parents=True, exist_ok=True)
         if append and path.exists():
-            _end_with_newline(path)
+            _drop_partial_line(path)
         handle = open(path, "a" if append else "w", encoding="utf-8", newline="")
         self._files.append(handle)
         return handle
@@ -300,15 +301,12 @@ class Outputs:
             handle.close()
 
 
-def _end_with_newline(path):
-    """Make a file end with a newline, so appended lines start afresh."""
+def _drop_partial_line(path):
+    """Cut off a last line that an interruption left half written."""
     with open(path, "rb+") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return
-        handle.seek(-1, os.SEEK_END)
-        if handle.read(1) != b"\n":
-            handle.write(b"\n")
+        data = handle.read()
+        if data and not data.endswith(b"\n"):
+            handle.truncate(data.rfind(b"\n") + 1)
 
 
 def check_outputs(args):

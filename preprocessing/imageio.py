@@ -76,14 +76,39 @@ def read_image(path):
 
 
 def _truncation(data):
-    """Why a JPEG or PNG file is incomplete, or None."""
+    """Why a JPEG or PNG file is incomplete, or None.
+
+    Data after the end of the image is allowed (phones append a video to
+    "motion" photos); a missing end is not.
+    """
     if data[:3] == b"\xff\xd8\xff":
-        # The end-of-image marker, possibly followed by a little padding.
-        if b"\xff\xd9" not in data[-1024:]:
+        scan = _jpeg_scan_start(data)
+        if scan is None or data.find(b"\xff\xd9", scan) < 0:
             return "truncated JPEG file (no end-of-image marker)"
     elif data[:8] == b"\x89PNG\r\n\x1a\n":
-        if b"IEND" not in data[-64:]:
+        if data.find(b"IEND", 8) < 0:
             return "truncated PNG file (no end chunk)"
+    return None
+
+
+def _jpeg_scan_start(data):
+    """Offset of the first scan's data, past the header segments.
+
+    Walking the segments skips the EXIF thumbnail, a small JPEG of its own
+    whose end marker would otherwise pass for the photo's.
+    """
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if marker == 0xDA:  # start of scan
+            return position + 2 + length
+        position += 2 + length
     return None
 
 
