@@ -37,7 +37,7 @@ SAMPLES = (
     ("webcam-640.jpg", "photo", "webcam", 203, (640, 480)),
     ("webcam-720p.jpg", "photo", "webcam", 206, (1280, 720)),
     ("webcam-960.jpg", "photo", "webcam", 215, (960, 720)),
-    ("webcam-desk.jpg", "photo", "webcam", 218, (1280, 720)),
+    ("webcam-small-digits.jpg", "photo", "webcam", 221, (1280, 720)),
     ("phone-12mp.jpg", "photo", "webcam", 204, (4000, 3000)),
     ("pencil-shadow.jpg", "photo", "hard", 304, (1280, 720)),
     ("canvas-white-on-black.png", "canvas", None, 401, (400, 300)),
