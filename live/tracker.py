@@ -1,0 +1,322 @@
+"""Follow digits from frame to frame and settle their labels by vote.
+
+Each digit found in a frame is matched to a track: the track's box is moved
+ahead by its recent velocity, and the closest detection within a gate (by
+centre distance relative to the digit's size, and similar height) joins it,
+closest pairs first.  A track's label is the confidence-weighted vote of its
+recent frames, and the shown label only changes when another label clearly
+wins, so a digit's label stays put while the paper moves.
+
+A new track stays hidden until it has been seen in ``min_hits`` frames with
+a clear majority for one label (or in ``max_unsettled`` frames), and is
+forgotten at its first miss before that: a one-frame ghost never shows, and
+a digit does not show up with a label it drops a frame later.
+A steady track that is not seen keeps its place on screen for a couple of
+frames (a digit that drops out once does not blink), and any track that is
+not seen keeps its identity and votes until it is dropped, after
+``max_missed_time`` seconds or ``max_missed_frames`` frames.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Weight of a vote one frame older than the next.
+_DECAY = 0.85
+# A track is steady, and may be shown while unseen, once it has been seen in
+# this many frames and in this share of the frames of its life.
+_STEADY_HITS = 6
+_STEADY_SHARE = 0.7
+
+
+@dataclass(frozen=True)
+class TrackedDigit:
+    """A digit as shown: its track's box, voted label and confidence.
+
+    Attributes
+    ----------
+    track : int
+        Id of the track, unique over a tracker's life.
+    x, y, w, h : int
+        Box in the frame's pixels (predicted when the digit was not seen in
+        this frame).
+    label : int
+        Voted label.
+    confidence : float
+        Confidence-weighted share of the recent frames that agree with the
+        label, 0 to 1.
+    missed : int
+        Frames since the digit was last seen (0: seen in this frame).
+    image : ndarray or None
+        The digit as the classifier last saw it (28x28 uint8), if known.
+    """
+
+    track: int
+    x: int
+    y: int
+    w: int
+    h: int
+    label: int
+    confidence: float
+    missed: int = 0
+    image: np.ndarray = field(default=None, repr=False, compare=False)
+
+    @property
+    def box(self):
+        """``(x, y, w, h)``."""
+        return self.x, self.y, self.w, self.h
+
+
+class Track:
+    """One digit followed over frames.
+
+    Parameters
+    ----------
+    track_id : int
+        The track's id.
+    detection : object
+        First detection: has ``x, y, w, h, label, confidence`` and
+        optionally ``image``.
+    time : float
+        Time of the frame, in seconds.
+    history : int
+        Number of recent frames that vote.
+
+    Attributes
+    ----------
+    box, velocity : ndarray
+        Last seen ``(x, y, w, h)`` and its change per second.
+    votes : deque of (int, float)
+        Label and confidence of the recent frames it was seen in.
+    label : int
+        The label shown.
+    hits, age, missed : int
+        Frames it was seen in, frames since it began, frames since it was
+        last seen.
+    confirmed : bool
+        Whether it has been seen enough, with a clear label, to be shown.
+    """
+
+    def __init__(self, track_id, detection, time, history):
+        self.id = track_id
+        self.box = _box_of(detection)
+        self.velocity = np.zeros(4)
+        self.votes = deque(maxlen=history)
+        self.hits = 0
+        self.age = 0
+        self.missed = 0
+        self.last_time = time
+        self.label = None
+        self.image = None
+        self.confirmed = False
+        self._observe(detection, time)
+
+    def predict(self, time):
+        """Box expected at ``time`` if the motion goes on: ``(x, y, w, h)``."""
+        return self.box + self.velocity * (time - self.last_time)
+
+    def update(self, detection, time, switch_ratio):
+        """Add the detection seen at ``time``."""
+        box = _box_of(detection)
+        dt = time - self.last_time
+        if dt > 0:
+            # Smoothed velocity: boxes jitter by a pixel or two between frames.
+            self.velocity = 0.5 * self.velocity + 0.5 * (box - self.box) / dt
+        self.box = box
+        self._observe(detection, time, switch_ratio)
+
+    def miss(self):
+        """Note a frame in which the digit was not found."""
+        self.missed += 1
+        self.age += 1
+
+    def scores(self):
+        """Vote per label: the confidences of the recent frames, newer ones weighing more."""
+        totals = {}
+        for age, (label, confidence) in enumerate(reversed(self.votes)):
+            totals[label] = totals.get(label, 0.0) + confidence * _DECAY ** age
+        return totals
+
+    def agreement(self):
+        """Share of the vote that went to the label."""
+        totals = self.scores()
+        total = sum(totals.values())
+        return totals.get(self.label, 0.0) / total if total else 0.0
+
+    def confidence(self):
+        """Weighted mean confidence of the recent frames, those with another label counting 0."""
+        weight = sum(_DECAY ** age for age in range(len(self.votes)))
+        return self.scores().get(self.label, 0.0) / weight if weight else 0.0
+
+    def shown(self, time):
+        """The track as a :class:`TrackedDigit` at ``time``."""
+        x, y, w, h = self.predict(time) if self.missed else self.box
+        return TrackedDigit(self.id, int(round(x)), int(round(y)), max(1, int(round(w))),
+                            max(1, int(round(h))), self.label, round(self.confidence(), 4),
+                            self.missed, self.image)
+
+    def _observe(self, detection, time, switch_ratio=1.0):
+        self.votes.append((int(detection.label), float(detection.confidence)))
+        self.hits += 1
+        self.age += 1
+        self.missed = 0
+        self.last_time = time
+        self.image = getattr(detection, "image", None)
+        totals = self.scores()
+        best = max(totals, key=totals.get)
+        current = totals.get(self.label, 0.0)
+        if self.label is None or totals[best] > switch_ratio * current:
+            self.label = best
+
+
+class DigitTracker:
+    """Tracks of the digits of a video, with voted labels.
+
+    Parameters
+    ----------
+    min_hits : int, default 2
+        Frames a new track must be seen in before it is shown.
+    min_agreement : float, default 0.7
+        Share of the vote its label must also have for a new track to be
+        shown, so that a digit appears with a settled label ...
+    max_unsettled : int, default 6
+        ... unless it has been seen in this many frames.
+    history : int, default 15
+        Recent frames whose labels vote.
+    switch_ratio : float, default 2.5
+        The shown label changes only when another label's vote exceeds it
+        this many times.
+    coast_frames : int, default 2
+        Frames a steady track (seen in most frames so far) stays on screen,
+        at its predicted place, without being seen.
+    max_missed_time : float, default 0.5
+        Seconds without being seen after which a track is dropped.
+    max_missed_frames : int, default 15
+        Frames without being seen after which a track is dropped.
+    max_distance : float, default 0.6
+        Gate of a match: distance between the predicted and the detected
+        centre, in units of the digit's height.
+    max_height_ratio : float, default 1.6
+        Gate of a match: largest ratio of the two heights.
+    """
+
+    def __init__(self, min_hits=2, min_agreement=0.7, max_unsettled=6, history=15,
+                 switch_ratio=2.5, coast_frames=2, max_missed_time=0.5, max_missed_frames=15,
+                 max_distance=0.6, max_height_ratio=1.6):
+        self.min_hits = min_hits
+        self.min_agreement = min_agreement
+        self.max_unsettled = max_unsettled
+        self.history = history
+        self.switch_ratio = switch_ratio
+        self.coast_frames = coast_frames
+        self.max_missed_time = max_missed_time
+        self.max_missed_frames = max_missed_frames
+        self.max_distance = max_distance
+        self.max_height_ratio = max_height_ratio
+        self.tracks = []
+        self._next_id = 1
+
+    def update(self, detections, time):
+        """Take in one frame's detections.
+
+        Parameters
+        ----------
+        detections : sequence
+            Objects with ``x, y, w, h, label, confidence`` (and optionally
+            ``image``), such as :class:`preprocessing.reader.Digit`.
+        time : float
+            Time of the frame in seconds (the source's timeline).
+
+        Returns
+        -------
+        list of TrackedDigit
+            The digits to show.
+        """
+        matches, unmatched = self._match(detections, time)
+        for track, detection in matches:
+            # Until a track is shown its label may follow the vote freely.
+            track.update(detection, time, self.switch_ratio if track.confirmed else 1.0)
+        matched = {id(track) for track, _ in matches}
+        for track in self.tracks:
+            if id(track) not in matched:
+                track.miss()
+            elif not track.confirmed:
+                track.confirmed = self._settled(track)
+        self.tracks = [t for t in self.tracks if self._keeps(t, time)]
+        for detection in unmatched:
+            self.tracks.append(Track(self._next_id, detection, time, self.history))
+            self._next_id += 1
+        self._drop_duplicates(time)
+        return [t.shown(time) for t in self.tracks if self._shows(t)]
+
+    def _match(self, detections, time):
+        """Greedy matching, closest pairs first, within the gate."""
+        predicted = [t.predict(time) for t in self.tracks]
+        pairs = []
+        for i, box in enumerate(predicted):
+            for j, detection in enumerate(detections):
+                cost = self._cost(box, _box_of(detection))
+                if cost is not None:
+                    if detection.label != self.tracks[i].label:
+                        cost += 0.1  # on a tie, keep digits with their labels
+                    pairs.append((cost, i, j))
+        pairs.sort()
+        used_t, used_d, matches = set(), set(), []
+        for _, i, j in pairs:
+            if i not in used_t and j not in used_d:
+                used_t.add(i)
+                used_d.add(j)
+                matches.append((self.tracks[i], detections[j]))
+        unmatched = [d for j, d in enumerate(detections) if j not in used_d]
+        return matches, unmatched
+
+    def _cost(self, a, b):
+        """Centre distance over height, or None outside the gate."""
+        ratio = max(a[3], b[3]) / max(min(a[3], b[3]), 1e-6)
+        if ratio > self.max_height_ratio:
+            return None
+        distance = np.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2)
+        cost = distance / max(a[3], b[3], 1.0)
+        return cost if cost <= self.max_distance else None
+
+    def _settled(self, track):
+        """Whether a new track has been seen enough, with a clear enough label, to show."""
+        if track.hits < self.min_hits:
+            return False
+        return track.agreement() >= self.min_agreement or track.hits >= self.max_unsettled
+
+    def _keeps(self, track, time):
+        if track.missed == 0:
+            return True
+        if not track.confirmed:  # a ghost: gone before it was shown
+            return False
+        return (track.missed <= self.max_missed_frames
+                and time - track.last_time <= self.max_missed_time)
+
+    def _shows(self, track):
+        if not track.confirmed:
+            return False
+        if track.missed == 0:
+            return True
+        # Only steady tracks coast: flickering false finds would linger.
+        return (track.missed <= self.coast_frames and track.hits >= _STEADY_HITS
+                and track.hits >= _STEADY_SHARE * track.age)
+
+    def _drop_duplicates(self, time):
+        """Forget unseen tracks whose predicted box lies on a seen one."""
+        seen = [t.box for t in self.tracks if t.missed == 0]
+        self.tracks = [t for t in self.tracks
+                       if t.missed == 0 or not any(_iou(t.predict(time), b) > 0.5 for b in seen)]
+
+
+def _box_of(detection):
+    return np.array([detection.x, detection.y, detection.w, detection.h], np.float64)
+
+
+def _iou(a, b):
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
