@@ -72,7 +72,7 @@ def local_roughness(ink):
     return np.clip(rough, _MIN_ROUGHNESS, _MAX_ROUGHNESS)
 
 
-def ink_mask(ink, smooth=0.7, with_roughness=False):
+def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None):
     """Binary mask of the ink.
 
     Parameters
@@ -83,6 +83,9 @@ def ink_mask(ink, smooth=0.7, with_roughness=False):
         Gaussian sigma applied first, in pixels, to steady thin strokes.
     with_roughness : bool, default False
         Also return the local roughness used for the levels.
+    roughness : float, optional
+        The paper's roughness, when already measured (for a small region of
+        an image whose roughness map is known); measured here otherwise.
 
     Returns
     -------
@@ -93,7 +96,7 @@ def ink_mask(ink, smooth=0.7, with_roughness=False):
     """
     if smooth > 0:
         ink = cv2.GaussianBlur(ink, (0, 0), smooth)
-    rough = local_roughness(ink)
+    rough = local_roughness(ink) if roughness is None else np.float32(roughness)
     # A blurred stroke ends where its ink falls to about half of the stroke's
     # own strength, not where it sinks into the noise.
     peak = cv2.dilate(ink, _disk(2 * _PEAK_RADIUS + 1))

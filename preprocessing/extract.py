@@ -87,7 +87,7 @@ def _disk(size):
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def extract_digit(piece, labels, ink_map, scale, lines=None):
+def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
     """MNIST-format image and tight box of a digit candidate.
 
     Parameters
@@ -103,6 +103,10 @@ def extract_digit(piece, labels, ink_map, scale, lines=None):
     lines : preprocessing.lines.PrintedLines, optional
         Printed lines found at working resolution, removed from full
         resolution cuts too.
+    roughness : ndarray, optional
+        The paper's roughness at working resolution (see
+        :func:`preprocessing.binarize.ink_mask`), to threshold full
+        resolution cuts without measuring it again.
 
     Returns
     -------
@@ -116,7 +120,10 @@ def extract_digit(piece, labels, ink_map, scale, lines=None):
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
         return to_mnist(even_strokes(mask[y0:y1, x0:x1])), box
-    return _extract_fine(piece, mask, ink_map, scale, lines)
+    paper = None
+    if roughness is not None:
+        paper = float(np.median(roughness[piece.y:piece.y1, piece.x:piece.x1]))
+    return _extract_fine(piece, mask, ink_map, scale, lines, paper)
 
 
 def _box_to_full(corners, scale):
@@ -126,7 +133,7 @@ def _box_to_full(corners, scale):
     return fx0, fy0, fx1 - fx0, fy1 - fy0
 
 
-def _extract_fine(piece, mask, ink_map, scale, lines):
+def _extract_fine(piece, mask, ink_map, scale, lines, roughness):
     """Cut a small digit from the full-resolution ink, inside its own mask."""
     pad = 2
     mask = cv2.dilate(cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0),
@@ -138,7 +145,7 @@ def _extract_fine(piece, mask, ink_map, scale, lines):
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
     mask = mask[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
     region = ink_map.region(cx0, cy0, cx1, cy1)
-    fine = ink_mask(region, smooth=0.5 / scale)
+    fine = ink_mask(region, smooth=0.5 / scale, roughness=roughness)
     if lines is not None:
         window = (int(cx0 * scale), int(cy0 * scale), int(np.ceil(cx1 * scale)), int(np.ceil(cy1 * scale)))
         fine = lines.remove(fine, region, window)

@@ -29,6 +29,8 @@ _MAX_RELATIVE_HEIGHT = 2.5
 _CONFIDENT = 0.7
 # Digits wider than shape.WIDE_ASPECT need this confidence.
 _CONFIDENT_WIDE = 0.9
+# The less likely ink polarity must be this much more confident to win.
+_OTHER_POLARITY_GAIN = 2.0
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
 # when the total confidence grows this much, the mean does not drop, and
@@ -163,22 +165,29 @@ class DigitReader:
         return _in_reading_order(digits, light_ink)
 
     def _read_upright(self, image, polarities):
-        """Best reading over the given polarities: (score, digits, light_ink)."""
+        """Best reading over the given polarities: (score, digits, light_ink).
+
+        The first polarity is the likelier guess; another must be clearly
+        more confident to replace it, since the wrong one also finds marks.
+        """
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         best = None
         for light_ink in polarities:
             digits = self._read_polarity(image, scale, light_ink)
             score = sum(d.confidence for d in digits)
-            if best is None or score > best[0]:
+            if best is None or score > _OTHER_POLARITY_GAIN * best[0]:
                 best = (score, digits, light_ink)
         return best
 
     def _polarities(self, image):
         if self.light_ink is not None:
             return (self.light_ink,)
+        # Light strokes on a dark ground are rare and hard to tell from a
+        # sheet on a dark desk: whenever they are possible, both readings are
+        # made and the more confident one is kept.
         if looks_light_on_dark(image):
-            return (True,)
+            return (True, False)
         if np.median(grey_copy(image)) < DARK_MEDIAN:
             return (False, True)
         return (False,)
@@ -203,7 +212,8 @@ class DigitReader:
                   and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
                   and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
 
-        judge = _Judge(self.model, lambda p: extract_digit(p, labels, ink_map, scale, lines))
+        judge = _Judge(self.model,
+                       lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
         candidates = _drop_frames([p for p in split_touching(pieces, labels, judge.confidences)
                                    if looks_like_digit(p, labels)])
         digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence

@@ -15,6 +15,8 @@ WIDE_ASPECT = 1.6
 MAX_STROKE = 0.3
 # Radius in pixels of the ring of paper a stroke is compared with.
 _RING = 3
+# Ink at least this many grey levels darker than the paper around it.
+_MIN_GREY_STEP = 14.0
 # A blob at least this full of ink and this wide for its height is a dot,
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6
@@ -110,6 +112,9 @@ def ring_contrast(piece, labels, grey):
     values = grey[y0:y1, x0:x1]
     ink = float(np.median(values[inside > 0]))
     paper = float(np.median(values[ring > 0]))
+    if paper - ink < _MIN_GREY_STEP:
+        # On a dark ground a faint smudge has a large relative contrast.
+        return 0.0
     return (paper - ink) / max(paper, 16.0)
 
 
