@@ -21,10 +21,9 @@ import time
 
 import numpy as np
 
-from live.loop import LIVE_MAX_SIDE, DigitPipeline, run
+from live.loop import LIVE_MAX_SIDE, DigitPipeline, live_reader, run
 from live.sources import VideoFileSource
 from live.tracker import DigitTracker
-from preprocessing.reader import DigitReader
 from tests.live_clips import default_glyphs, f1_score, match_frame, read_clip, write_clip
 from train import ModelError, load_model
 
@@ -69,7 +68,7 @@ def run_clip(clip, model, max_side, tracker=None):
         Wall time of the run.
     """
     results = []
-    reader = DigitReader(model, max_side=max_side)
+    reader = live_reader(model, max_side=max_side)
     with VideoFileSource(clip.path) as source:
         began = time.perf_counter()
         run(source, DigitPipeline(reader, tracker or DigitTracker()), on_frame=results.append)

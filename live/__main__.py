@@ -8,11 +8,10 @@ from contextlib import ExitStack
 from tqdm import tqdm
 
 from live.display import WINDOW_TITLE, Window, display_problem
-from live.loop import LIVE_MAX_SIDE, DigitPipeline, run
+from live.loop import LIVE_MAX_SIDE, DigitPipeline, live_reader, run
 from live.outputs import FrameLog, OutputError, VideoRecorder, check_recording_path
 from live.sources import SourceError, open_source
 from live.tracker import DigitTracker
-from preprocessing.reader import DigitReader
 from train import ModelError, load_model
 from train.model_io import DEFAULT_MODEL_PATH
 
@@ -148,7 +147,7 @@ def _run(args, done):
     model = _load_model(args.model)
     if model is None:
         return 1
-    reader = DigitReader(model, min_confidence=args.min_confidence, max_side=args.max_side)
+    reader = live_reader(model, min_confidence=args.min_confidence, max_side=args.max_side)
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.source, args.width, args.height, _warn))
         if (args.width or args.height) and not source.live:

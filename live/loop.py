@@ -8,7 +8,9 @@ command line and the tests use it alike, with or without a window.
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from tqdm import tqdm
 
@@ -16,12 +18,44 @@ from live.display import save_snapshot
 from live.outputs import frame_record
 from live.overlay import annotate, binarised_view
 from live.tracker import DigitTracker
+from preprocessing.reader import DigitReader
 from preprocessing.reading_order import reading_order
 
 # Longer side of the working copy the reader searches for digits, by default:
 # it keeps the reader fast on large frames, and the digits are still cut
 # from the full frame.
 LIVE_MAX_SIDE = 960
+# Frames between fresh guesses of the ink's polarity: guessing tries both
+# polarities on dark frames, twice the work.
+POLARITY_CHECK = 30
+# Frames between searches of the whole frame; in between, small digits are
+# read in the neighbourhood of the digits followed (ROI_MARGIN digit heights,
+# or ROI_SHARE of the frame, whichever is more), large ones in the whole
+# frame at a coarse scale.
+FULL_SCAN = 10
+ROI_MARGIN = 3.0
+ROI_SHARE = 0.15
+# Digits are read at a resolution that makes them about this tall (pixels),
+# the working copy being at least MIN_SCALE of the frame.
+DIGIT_PX = 32
+MIN_SCALE = 0.2
+
+
+def live_reader(model, min_confidence=0.5, max_side=LIVE_MAX_SIDE):
+    """The reader the live loop uses: video frames are read upright.
+
+    Parameters
+    ----------
+    model : train.classifier.DigitClassifier
+    min_confidence : float, default 0.5
+    max_side : int, default LIVE_MAX_SIDE
+
+    Returns
+    -------
+    preprocessing.reader.DigitReader
+    """
+    return DigitReader(model, min_confidence=min_confidence, max_side=max_side,
+                       upright_only=True)
 
 
 @dataclass
@@ -82,6 +116,9 @@ class DigitPipeline:
     def __init__(self, reader, tracker=None):
         self.reader = reader
         self.tracker = tracker or DigitTracker()
+        self._light_ink = None
+        self._frames_since_check = 0
+        self._frames_since_scan = 0
 
     def process(self, frame):
         """Digits of a frame, as shown after tracking.
@@ -99,12 +136,60 @@ class DigitPipeline:
         light_ink : bool
             Polarity the reader chose.
         """
-        reading = self.reader.read(frame.image)
-        shown = self.tracker.update(reading.digits, frame.time)
+        (x0, y0, x1, y1), scale = self._plan(frame.image.shape, frame.time)
+        reading = self.reader.read(frame.image[y0:y1, x0:x1], light_ink=self._polarity(),
+                                   scale=scale)
+        self._light_ink = reading.light_ink
+        found = [replace(d, x=d.x + x0, y=d.y + y0) for d in reading.digits]
+        shown = self.tracker.update(found, frame.time)
         numbers = reading_order([d.box for d in shown])
         digits = [shown[i] for number in numbers for i in number]
         text = " ".join("".join(str(shown[i].label) for i in number) for number in numbers)
         return digits, text, reading.light_ink
+
+
+    def _plan(self, shape, time):
+        """Region of the frame to read, and the working scale to read it at.
+
+        Between full scans the digits being followed are read at the
+        resolution that makes them about DIGIT_PX tall: large ones in a fast
+        small copy of the whole frame, small ones at full resolution but
+        only around where they are. Every FULL_SCAN frames the whole frame
+        is searched for new digits.
+        """
+        h, w = shape[:2]
+        boxes = self.tracker.expected_boxes(time)
+        self._frames_since_scan += 1
+        default = min(1.0, self.reader.max_side / max(h, w))
+        if not boxes:
+            self._frames_since_scan = 0
+            return (0, 0, w, h), default
+        height = float(np.median([b[3] for b in boxes]))
+        scale = float(np.clip(DIGIT_PX / max(height, 1.0), MIN_SCALE, 1.0))
+        if self._frames_since_scan >= FULL_SCAN:
+            self._frames_since_scan = 0
+            return (0, 0, w, h), max(scale, default)
+        if scale <= default:
+            # Large digits: the whole frame, at a coarse scale, is cheap.
+            return (0, 0, w, h), scale
+        boxes = np.array(boxes)
+        margin = max(ROI_MARGIN * height, ROI_SHARE * max(h, w))
+        x0 = int(max(0, boxes[:, 0].min() - margin))
+        y0 = int(max(0, boxes[:, 1].min() - margin))
+        x1 = int(min(w, (boxes[:, 0] + boxes[:, 2]).max() + margin))
+        y1 = int(min(h, (boxes[:, 1] + boxes[:, 3]).max() + margin))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return (0, 0, w, h), default
+        return (x0, y0, x1, y1), scale
+
+    def _polarity(self):
+        """The ink polarity to read the next frame with: the last one found,
+        guessed afresh every POLARITY_CHECK frames (a new sheet, a board)."""
+        self._frames_since_check += 1
+        if self._light_ink is None or self._frames_since_check >= POLARITY_CHECK:
+            self._frames_since_check = 0
+            return None
+        return self._light_ink
 
 
 class RateMeter:

@@ -250,6 +250,20 @@ class DigitTracker:
         self._drop_duplicates(time)
         return [t.shown(time) for t in self.tracks if self._shows(t)]
 
+    def expected_boxes(self, time):
+        """Where the digits being followed should be at ``time``.
+
+        Parameters
+        ----------
+        time : float
+
+        Returns
+        -------
+        list of ndarray
+            ``(x, y, w, h)`` of every track, predicted from its motion.
+        """
+        return [t.predict(time) for t in self.tracks]
+
     def _match(self, detections, time):
         """Greedy matching, closest pairs first, within the gate."""
         predicted = [t.predict(time) for t in self.tracks]

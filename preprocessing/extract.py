@@ -12,7 +12,7 @@ import numpy as np
 
 from preprocessing.binarize import ink_mask
 from preprocessing.normalize import to_mnist
-from preprocessing.shape import stroke_width
+from preprocessing.shape import quantile, stroke_width
 
 # MNIST strokes are about 0.12 of the digit's 20-pixel box.
 STROKE_RATIO = 0.12
@@ -122,7 +122,7 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
         return to_mnist(even_strokes(mask[y0:y1, x0:x1])), box
     paper = None
     if roughness is not None:
-        paper = float(np.median(roughness[piece.y:piece.y1, piece.x:piece.x1]))
+        paper = quantile(roughness[piece.y:piece.y1, piece.x:piece.x1], 0.5)
     return _extract_fine(piece, mask, ink_map, scale, lines, paper)
 
 

@@ -133,22 +133,32 @@ class DigitReader:
         self.light_ink = light_ink
         self.upright_only = upright_only
 
-    def read(self, image):
+    def read(self, image, light_ink=None, scale=None):
         """Read the digits of an image.
 
         Parameters
         ----------
         image : ndarray, shape (H, W) or (H, W, 3), uint8
             Grey or BGR image.
+        light_ink : bool, optional
+            The ink's polarity for this image, overriding the reader's own
+            setting (video frames of one sheet keep one polarity).
+        scale : float, optional
+            Working resolution relative to the image (at most 1), overriding
+            ``max_side``: when the digits' size is known, enough to keep them
+            about 30 pixels tall is enough.
 
         Returns
         -------
         Reading
         """
         image = _as_uint8_image(image)
-        score, digits, light_ink = self._read_upright(image, self._polarities(image))
+        h, w = image.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
+        polarities = self._polarities(image) if light_ink is None else (light_ink,)
+        score, digits, light_ink = self._read_upright(image, polarities, scale)
         if not self.upright_only and _looks_sideways(digits):
-            readings = [(self._read_upright(cv2.rotate(image, turn), (light_ink,)), back)
+            readings = [(self._read_upright(cv2.rotate(image, turn), (light_ink,), scale), back)
                         for turn, back in _QUARTER_TURNS]
             (turned_score, turned, _), back = max(readings, key=lambda r: r[0][0])
             # More digits alone is no proof: junk adds up too. The turned
@@ -164,14 +174,12 @@ class DigitReader:
                                          light_ink, order_boxes=[d.box for d in turned])
         return _in_reading_order(digits, light_ink)
 
-    def _read_upright(self, image, polarities):
+    def _read_upright(self, image, polarities, scale):
         """Best reading over the given polarities: (score, digits, light_ink).
 
         The first polarity is the likelier guess; another must be clearly
         more confident to replace it, since the wrong one also finds marks.
         """
-        h, w = image.shape[:2]
-        scale = min(1.0, self.max_side / max(h, w))
         best = None
         for light_ink in polarities:
             digits = self._read_polarity(image, scale, light_ink)

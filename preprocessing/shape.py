@@ -15,12 +15,35 @@ WIDE_ASPECT = 1.6
 MAX_STROKE = 0.3
 # Radius in pixels of the ring of paper a stroke is compared with.
 _RING = 3
-# Ink at least this many grey levels darker than the paper around it.
+# On a ground darker than this, ink must be at least this many grey levels
+# darker still.
+_DARK_GROUND = 100.0
 _MIN_GREY_STEP = 14.0
 # A blob at least this full of ink and this wide for its height is a dot,
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6
 _BLOB_ASPECT = 0.5
+
+
+def quantile(values, q):
+    """A quantile of some values, by partial sort (np.quantile's overhead
+    dominates on the small arrays of a single piece).
+
+    Parameters
+    ----------
+    values : ndarray
+    q : float
+        0 to 1; the value of rank ``round(q * (n - 1))`` is returned.
+
+    Returns
+    -------
+    float
+    """
+    values = np.ravel(values)
+    if values.size == 0:
+        return 0.0
+    rank = int(round(q * (values.size - 1)))
+    return float(np.partition(values, rank)[rank])
 
 
 def stroke_width(mask):
@@ -110,9 +133,9 @@ def ring_contrast(piece, labels, grey):
     if np.count_nonzero(ring) < 3:
         return 0.0
     values = grey[y0:y1, x0:x1]
-    ink = float(np.median(values[inside > 0]))
-    paper = float(np.median(values[ring > 0]))
-    if paper - ink < _MIN_GREY_STEP:
+    ink = quantile(values[inside > 0], 0.5)
+    paper = quantile(values[ring > 0], 0.5)
+    if paper < _DARK_GROUND and paper - ink < _MIN_GREY_STEP:
         # On a dark ground a faint smudge has a large relative contrast.
         return 0.0
     return (paper - ink) / max(paper, 16.0)
@@ -140,5 +163,5 @@ def signal_to_noise(piece, labels, ink, roughness):
         Upper-quartile ink of the piece over the median roughness of its box.
     """
     window = (slice(piece.y, piece.y1), slice(piece.x, piece.x1))
-    strength = np.percentile(ink[window][piece.mask(labels) > 0], 75)
-    return float(strength / max(float(np.median(roughness[window])), 1e-6))
+    strength = quantile(ink[window][piece.mask(labels) > 0], 0.75)
+    return strength / max(quantile(roughness[window], 0.5), 1e-6)

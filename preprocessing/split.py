@@ -10,12 +10,14 @@ import numpy as np
 
 from preprocessing.pieces import Piece
 
-# Blobs wider than this for their height may be touching digits.
+# Blobs wider than this for their height may be touching digits; wider than
+# the second, they are lines or scribbles rather than a few digits.
 SPLIT_ASPECT = 1.0
+_MAX_SPLIT_ASPECT = 3.5
 # Cuts are looked for in this middle share of the blob's width ...
 _CUT_ZONE = (0.2, 0.8)
 # ... at no more than this many columns of least ink.
-_MAX_CUTS = 4
+_MAX_CUTS = 3
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
 # Parts must beat the whole by this much confidence, and reach this one.
@@ -83,7 +85,7 @@ def cut_hypotheses(piece, labels):
         Pairs of parts, best cuts first; empty when the blob is narrow enough
         to be one digit.
     """
-    if piece.w <= SPLIT_ASPECT * piece.h:
+    if not SPLIT_ASPECT * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h:
         return []
     mask = piece.mask(labels)
     hypotheses = []
@@ -104,7 +106,8 @@ def split_touching(pieces, labels, confidence, depth=2):
         Label image the pieces refer to.
     confidence : callable
         Takes a list of pieces, returns their classification confidences;
-        it is called once per round with every piece and part to judge.
+        it is called once per round with every piece (so a caller that
+        caches can classify them all in one batch) and every part to judge.
     depth : int, default 2
         Rounds of cutting (two rounds split three touching digits).
 
@@ -118,8 +121,7 @@ def split_touching(pieces, labels, confidence, depth=2):
         hypotheses = {i: h for i, h in hypotheses.items() if h}
         if not hypotheses:
             break
-        judged = [pieces[i] for i in hypotheses] + [
-            part for h in hypotheses.values() for parts in h for part in parts]
+        judged = list(pieces) + [part for h in hypotheses.values() for parts in h for part in parts]
         scores = dict(zip(map(id, judged), confidence(judged)))
         result = []
         for i, piece in enumerate(pieces):
