@@ -24,7 +24,7 @@ import numpy as np
 from live.loop import LIVE_MAX_SIDE, DigitPipeline, live_reader, run
 from live.sources import VideoFileSource
 from live.tracker import DigitTracker
-from tests.live_clips import default_glyphs, f1_score, match_frame, read_clip, write_clip
+from samples.clips import default_glyphs, f1_score, match_frame, read_clip, write_clip
 from train import ModelError, load_model
 
 # (group, kind, size, digit height in px, digits on the sheet), one clip each.
@@ -54,7 +54,7 @@ def run_clip(clip, model, max_side, tracker=None):
 
     Parameters
     ----------
-    clip : tests.live_clips.Clip
+    clip : samples.clips.Clip
     model : train.classifier.DigitClassifier
     max_side : int
         Working resolution of the reader.

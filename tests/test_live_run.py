@@ -17,7 +17,7 @@ import cv2
 import pytest
 
 from live.__main__ import main
-from tests.live_clips import default_glyphs, f1_score, match_frame, write_clip
+from samples.clips import default_glyphs, f1_score, match_frame, write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_KEYS = {"frame", "time", "text", "digits", "fps"}

@@ -21,7 +21,7 @@ import pytest
 
 from live.display import WINDOW_TITLE, display_problem
 from live.overlay import BANNER_COLOUR
-from tests.live_clips import default_glyphs, write_clip
+from samples.clips import default_glyphs, write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = {"Xvfb": "xvfb", "xdotool": "xdotool", "xwd": "x11-apps"}
