@@ -21,10 +21,10 @@ from live.tracker import DigitTracker
 from preprocessing.reader import DigitReader
 from preprocessing.reading_order import reading_order
 
-# Longer side of the working copy the reader searches for digits, by default:
-# it keeps the reader fast on large frames, and the digits are still cut
-# from the full frame.
-LIVE_MAX_SIDE = 960
+# Longer side of the working copy searched in a full scan, by default: it
+# keeps 1280x720 frames within a camera's frame time, and the digits are
+# still cut from the full frame.
+LIVE_MAX_SIDE = 640
 # Frames between fresh guesses of the ink's polarity: guessing tries both
 # polarities on dark frames, twice the work.
 POLARITY_CHECK = 30
