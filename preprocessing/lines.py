@@ -39,16 +39,6 @@ _CROSSING_SHARE = 0.2
 # Ink on a line at least this many times the lines' median ink is a pen
 # stroke crossing or following the line.
 _PEN_OVER_LINE = 1.5
-# Once the families are known, shorter segments (this share of a line's
-# least length, still longer than digits), bridging wider gaps (this many
-# times more), along a family's angle are lines too: faint, broken lines.
-_SHORT_SEGMENT = 0.6
-_SHORT_SEGMENT_GAP = 2.0
-# A segment is a line only where ink covers this share of it: a path
-# through a row of digits is ink only where it crosses their strokes.
-_MIN_COVERAGE = 0.75
-# Segments of the transform are drawn this thick (pixels) as line pixels.
-_SEGMENT_THICKNESS = 3
 
 
 @dataclass
@@ -126,8 +116,7 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None):
         longest = float(np.hypot(stats[1:, 2], stats[1:, 3]).max(initial=0.0))
     if longest < 0.5 * min_length:
         return None
-    segments = _long_segments(mask, min_length)
-    angles = _family_angles(segments, mask.shape)
+    angles = _family_angles(mask, min_length)
     if not angles:
         return None
     gap = max(3, int(_MAX_GAP * side / 2))
@@ -148,15 +137,8 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None):
         crossing = _family_pixels(half, angle + np.pi / 2, int(run / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
             pixels |= crossing
-    pixels = cv2.resize(pixels, (w, h), interpolation=cv2.INTER_NEAREST)
-    # The transform's own segments bridge wider gaps than the runs do, and
-    # follow lines that perspective has turned away from their family's angle.
-    shorter = _long_segments(mask, _SHORT_SEGMENT * min_length, gap_factor=_SHORT_SEGMENT_GAP)
-    members = _family_members(np.vstack([segments, shorter]), angles)
-    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-    for x0, y0, x1, y1 in members[_coverage(thick, members) >= _MIN_COVERAGE]:
-        cv2.line(pixels, (int(x0), int(y0)), (int(x1), int(y1)), 1, _SEGMENT_THICKNESS)
-    pixels = cv2.dilate(pixels, np.ones((3, 3), np.uint8)) & mask
+    pixels = cv2.dilate(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_NEAREST),
+                        np.ones((3, 3), np.uint8)) & mask
     on_line = (pixels > 0) & (mask > 0)
     if np.count_nonzero(on_line) < 10:
         return None
@@ -172,69 +154,34 @@ def _family_pixels(mask, angle, length, gap):
     return pixels
 
 
-def _long_segments(mask, min_length, gap_factor=1.0):
-    """Long straight segments of ink, ``(N, 4)`` as ``x0, y0, x1, y1`` (full-size pixels)."""
+def _family_angles(mask, min_length):
+    """Angles (radians, 0..pi) of the families of long straight lines."""
     h, w = mask.shape
     # The transform runs on a half-size copy: four times faster, and lines
     # stay lines.
     half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     segments = cv2.HoughLinesP((half > 0).view(np.uint8), 1, np.pi / 360,
                                threshold=int(min_length * 0.3), minLineLength=min_length / 2,
-                               maxLineGap=max(2, gap_factor * _MAX_GAP * min(h, w) / 2))
+                               maxLineGap=max(2, _MAX_GAP * min(h, w) / 2))
     if segments is None:
-        return np.zeros((0, 4), np.int32)
-    return segments.reshape(-1, 4) * 2
-
-
-def _segment_angles(segments):
-    """Undirected angles (radians, 0..pi) and lengths of segments."""
+        return []
+    segments = segments.reshape(-1, 4) * 2
     dx = segments[:, 2] - segments[:, 0]
     dy = segments[:, 3] - segments[:, 1]
-    return np.mod(np.arctan2(dy, dx), np.pi), np.hypot(dx, dy)
-
-
-def _angle_difference(a, b):
-    difference = np.abs(a - b)
-    return np.minimum(difference, np.pi - difference)
-
-
-def _family_angles(segments, shape):
-    """Angles (radians, 0..pi) of the families of long straight segments."""
-    h, w = shape
-    angles, lengths = _segment_angles(segments)
+    angles = np.mod(np.arctan2(dy, dx), np.pi)
+    lengths = np.hypot(dx, dy)
     families = []
     for i in np.argsort(-lengths):
-        members = _angle_difference(angles, angles[i]) < _FAMILY_ANGLE
+        difference = np.abs(angles - angles[i])
+        difference = np.minimum(difference, np.pi - difference)
+        members = difference < _FAMILY_ANGLE
         span = w * abs(np.cos(angles[i])) + h * abs(np.sin(angles[i]))
         if np.count_nonzero(members) < _FAMILY_SIZE and lengths[i] < _LONE_LENGTH * span:
             continue
-        if any(_angle_difference(a, angles[i]) < _FAMILY_ANGLE for a in families):
+        if any(min(abs(a - angles[i]), np.pi - abs(a - angles[i])) < _FAMILY_ANGLE for a in families):
             continue
         families.append(float(_mean_angle(angles[members], lengths[members])))
     return families
-
-
-def _coverage(mask, segments):
-    """Share of each segment's length that lies on ink, by sampling every pixel."""
-    h, w = mask.shape
-    shares = np.zeros(len(segments))
-    for i, (x0, y0, x1, y1) in enumerate(segments):
-        n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
-        xs = np.clip(np.rint(np.linspace(x0, x1, n)).astype(int), 0, w - 1)
-        ys = np.clip(np.rint(np.linspace(y0, y1, n)).astype(int), 0, h - 1)
-        shares[i] = np.count_nonzero(mask[ys, xs]) / n
-    return shares
-
-
-def _family_members(segments, families):
-    """The segments within a family's angle of one of ``families``."""
-    if not len(segments) or not families:
-        return segments[:0]
-    angles, _ = _segment_angles(segments)
-    near = np.zeros(len(segments), bool)
-    for family in families:
-        near |= _angle_difference(angles, family) < _FAMILY_ANGLE
-    return segments[near]
 
 
 def _mean_angle(angles, weights):
