@@ -343,14 +343,10 @@ def _drop_frames(pieces):
 def _drop_odd_sizes(digits):
     """Drop fragments far smaller than the image's confident digits, and
     marks far taller: folds, margins and crossings, read as 1 most often."""
-    confident = np.array([d.h for d in digits if d.confidence >= _CONFIDENT], float)
+    confident = [d.h for d in digits if d.confidence >= _CONFIDENT]
     if len(confident) < 2:
         return digits
-    # Weighted by height: a crowd of small fragments (leftovers of squared
-    # paper, specks) must not make the real digits look too tall.
-    heights = np.sort(confident)
-    cumulative = np.cumsum(heights)
-    height = float(heights[np.searchsorted(cumulative, cumulative[-1] / 2)])
+    height = float(np.median(confident))
     tallest = np.where([d.label == 1 for d in digits], _MAX_RELATIVE_ONE, _MAX_RELATIVE_HEIGHT)
     return [d for d, limit in zip(digits, tallest)
             if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
