@@ -12,6 +12,7 @@ from live.loop import LIVE_MAX_SIDE, DigitPipeline, live_reader, run
 from live.outputs import FrameLog, OutputError, VideoRecorder, check_recording_path
 from live.sources import SourceError, open_source
 from live.tracker import DigitTracker
+from preprocessing.arguments import fraction, whole_number
 from train import ModelError, load_model
 from train.model_io import DEFAULT_MODEL_PATH
 
@@ -49,26 +50,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, not {value}")
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {value}")
-    return value
-
-
 def _recording_path(text):
     try:
         check_recording_path(text)
@@ -97,17 +78,17 @@ def build_parser():
                         help="write the annotated video (.avi, .mp4, .mov, .m4v or .mkv)")
     parser.add_argument("--log", metavar="FILE",
                         help="write one JSON line per processed frame ('-' for standard output)")
-    parser.add_argument("--max-frames", type=_positive_int, metavar="N",
+    parser.add_argument("--max-frames", type=whole_number(1), metavar="N",
                         help="stop after N processed frames")
-    parser.add_argument("--width", type=_positive_int, metavar="W",
+    parser.add_argument("--width", type=whole_number(1), metavar="W",
                         help="camera resolution to ask for: width")
-    parser.add_argument("--height", type=_positive_int, metavar="H",
+    parser.add_argument("--height", type=whole_number(1), metavar="H",
                         help="camera resolution to ask for: height")
     parser.add_argument("--snapshots", default="snapshots", metavar="DIR",
                         help="folder for the snapshots of the s key (default: snapshots)")
-    parser.add_argument("--min-confidence", type=_fraction, default=0.5, metavar="C",
+    parser.add_argument("--min-confidence", type=fraction, default=0.5, metavar="C",
                         help="ignore detections below this confidence (default: 0.5)")
-    parser.add_argument("--max-side", type=_positive_int, default=LIVE_MAX_SIDE, metavar="PX",
+    parser.add_argument("--max-side", type=whole_number(1), default=LIVE_MAX_SIDE, metavar="PX",
                         help="look for digits at a working size of at most PX pixels on the "
                         f"longer side; the overlay uses the full frame (default: {LIVE_MAX_SIDE})")
     parser.add_argument("--inset", action="store_true",

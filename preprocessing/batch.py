@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from preprocessing.annotate import draw_reading
+from preprocessing.arguments import fraction, whole_number
 from preprocessing.imageio import ImageReadError, is_image_file, read_image
 from preprocessing.reader import DigitReader
 
@@ -111,7 +112,7 @@ def build_parser():
     parser.add_argument("--annotate", metavar="DIR", type=Path,
                         help="write copies of the images with the digits drawn on them into "
                              "this folder, mirroring the inputs' folders (not inside an input)")
-    parser.add_argument("--jobs", metavar="N", type=_positive_int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", metavar="N", type=whole_number(1), default=os.cpu_count() or 1,
                         help="images read at once, on as many threads (default: all "
                              "%(default)s cores)")
     parser.add_argument("--resume", action="store_true",
@@ -119,31 +120,11 @@ def build_parser():
                              "(and to the --csv file)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing --jsonl and --csv files instead of refusing")
-    parser.add_argument("--min-confidence", metavar="C", type=_fraction, default=0.5,
+    parser.add_argument("--min-confidence", metavar="C", type=fraction, default=0.5,
                         help="report digits read at least this confidently, 0 to 1 "
                              "(default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="show no progress bar")
     return parser
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
 
 
 def collect_jobs(inputs, annotate=None):

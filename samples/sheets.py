@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from preprocessing.arguments import whole_number
 from samples.camera import Camera, expose, finish, pose_homography, scale_at
 from samples.glyphs import GlyphSource, GlyphStyle, load_mnist_digits
 from samples.layout import INK_LEVEL, Box, Layout, SheetDigit, plan_layout
@@ -1017,26 +1018,6 @@ def _parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, not {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be >= 0, not {value}")
-    return value
-
-
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m samples.sheets",
@@ -1048,9 +1029,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--condition", choices=CONDITIONS, default="webcam", help="preset (default: webcam)"
     )
     parser.add_argument(
-        "--count", type=_positive_int, default=20, help="number of images (default: 20)"
+        "--count", type=whole_number(1), default=20, help="number of images (default: 20)"
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=whole_number(0), default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--size",
         type=_parse_size,

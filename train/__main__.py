@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from preprocessing.arguments import whole_number
 from train.classifier import CLASSIFIERS, DigitClassifier
 from train.mnist import MnistError, find_mnist_dir, load_mnist
 from train.model_io import DEFAULT_MODEL_PATH, save_model
@@ -82,19 +83,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"error: {message} (see: python -m train --help)\n")
-
-
-def whole_number(minimum):
-    """Make an argparse type that accepts whole numbers from ``minimum`` up."""
-    def parse(text):
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
-        return number
-    return parse
 
 
 def parse_k(text):
