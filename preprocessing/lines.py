@@ -29,6 +29,11 @@ _MAX_GAP = 0.02
 _FAMILY_ANGLE = np.deg2rad(4.0)
 # A lone line (not in a family of this many) must span this much of the image.
 _FAMILY_SIZE = 3
+# Without a digit height, a family needs lines that each cross this much
+# of the image, with offsets that differ by more than this fraction of the
+# shorter side (the edges of a thick stroke are not two lines).
+_SPANNING = 0.5
+_LINE_SPACING = 0.05
 _LONE_LENGTH = 0.6
 # Perspective bends a family's angle across the image: runs are looked for
 # at these offsets from it, in degrees.
@@ -47,14 +52,13 @@ class PrintedLines:
 
     Attributes
     ----------
-    pixels : ndarray, shape (H, W), uint8
-        1 on and just around the lines, at the resolution they were found.
-    level : float
-        Median ink strength of the lines.
+    levels : ndarray, shape (H, W), float32
+        On and just around the lines, the median ink strength of their
+        family (a red margin is darker than the blue rules it crosses); 0
+        elsewhere. At the resolution the lines were found.
     """
 
-    pixels: np.ndarray
-    level: float
+    levels: np.ndarray
 
     def remove(self, mask, ink, window=None):
         """Take the line pixels out of an ink mask.
@@ -66,7 +70,7 @@ class PrintedLines:
         ink : ndarray, float32
             Ink strength, same shape as ``mask``.
         window : tuple of int, optional
-            ``(x0, y0, x1, y1)``: the region of :attr:`pixels` that ``mask``
+            ``(x0, y0, x1, y1)``: the region of :attr:`levels` that ``mask``
             covers, at any resolution (it is resized to fit).
 
         Returns
@@ -74,17 +78,36 @@ class PrintedLines:
         ndarray, uint8
             A copy of ``mask`` without the lines.
         """
-        lines = self.pixels
+        levels = self.levels
         if window is not None:
             x0, y0, x1, y1 = window
-            lines = lines[max(0, y0):y1, max(0, x0):x1]
-            lines = cv2.resize(lines, mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
+            levels = levels[max(0, y0):y1, max(0, x0):x1]
+            levels = cv2.resize(levels, mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
         out = mask.copy()
-        out[(lines > 0) & (ink <= _PEN_OVER_LINE * self.level)] = 0
+        out[(levels > 0) & (ink <= _PEN_OVER_LINE * levels)] = 0
         return out
 
+    def share_on_lines(self, mask, x, y):
+        """Fraction of a mask's ink that lies on the lines.
 
-def find_printed_lines(ink, mask, digit_height=None, longest=None):
+        Parameters
+        ----------
+        mask : ndarray, uint8
+            1 on ink, at the resolution the lines were found.
+        x, y : int
+            Where the mask's top left corner lies.
+
+        Returns
+        -------
+        float
+        """
+        h, w = mask.shape
+        on_lines = self.levels[y:y + h, x:x + w] > 0
+        ink = mask > 0
+        return float(np.count_nonzero(ink & on_lines)) / max(np.count_nonzero(ink), 1)
+
+
+def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only=False):
     """Find the printed lines in an ink mask.
 
     Parameters
@@ -99,6 +122,10 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None):
     longest : float, optional
         Diagonal of the mask's largest connected stretch of ink, when known;
         spares counting the components again.
+    families_only : bool, default False
+        Accept only families of at least three distinct parallel lines, not
+        a lone long line: for a search made without a trustworthy digit
+        height, where one long stroke of a large digit could pass for a line.
 
     Returns
     -------
@@ -116,7 +143,7 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None):
         longest = float(np.hypot(stats[1:, 2], stats[1:, 3]).max(initial=0.0))
     if longest < 0.5 * min_length:
         return None
-    angles = _family_angles(mask, min_length)
+    angles = _family_angles(mask, min_length, families_only)
     if not angles:
         return None
     gap = max(3, int(_MAX_GAP * side / 2))
@@ -125,25 +152,28 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None):
     h, w = mask.shape
     half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     half = (half > 0).view(np.uint8)
-    pixels = np.zeros_like(half)
-    found = 0
-    for angle in angles:
-        family = _family_pixels(half, angle, int(run / 2), max(2, gap // 2))
-        found = max(found, np.count_nonzero(family))
-        pixels |= family
+    families = [_family_pixels(half, angle, int(run / 2), max(2, gap // 2)) for angle in angles]
+    found = max(np.count_nonzero(f) for f in families)
     # Squared paper: the crossing family may be too faint or broken for the
     # transform; look for it directly.
     for angle in angles:
         crossing = _family_pixels(half, angle + np.pi / 2, int(run / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
-            pixels |= crossing
-    pixels = cv2.dilate(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_NEAREST),
-                        np.ones((3, 3), np.uint8)) & mask
-    on_line = (pixels > 0) & (mask > 0)
-    if np.count_nonzero(on_line) < 10:
+            families.append(crossing)
+    levels = np.zeros((h, w), np.float32)
+    on_lines = 0
+    for pixels in families:
+        pixels = cv2.dilate(cv2.resize(pixels, (w, h), interpolation=cv2.INTER_NEAREST),
+                            np.ones((3, 3), np.uint8)) & mask
+        on_line = pixels > 0
+        if not on_line.any():
+            continue
+        on_lines += np.count_nonzero(on_line)
+        near = cv2.dilate(pixels, np.ones((3, 3), np.uint8)) > 0
+        levels[near] = np.maximum(levels[near], float(np.median(ink[on_line])))
+    if on_lines < 10:
         return None
-    pixels = cv2.dilate(pixels, np.ones((3, 3), np.uint8))
-    return PrintedLines(pixels, float(np.median(ink[on_line])))
+    return PrintedLines(levels)
 
 
 def _family_pixels(mask, angle, length, gap):
@@ -154,8 +184,13 @@ def _family_pixels(mask, angle, length, gap):
     return pixels
 
 
-def _family_angles(mask, min_length):
-    """Angles (radians, 0..pi) of the families of long straight lines."""
+def _family_angles(mask, min_length, families_only=False):
+    """Angles (radians, 0..pi) of the families of long straight lines.
+
+    With ``families_only``, a family needs at least ``_FAMILY_SIZE``
+    distinct lines that cross most of the image, and a lone line does not
+    count.
+    """
     h, w = mask.shape
     # The transform runs on a half-size copy: four times faster, and lines
     # stay lines.
@@ -176,12 +211,23 @@ def _family_angles(mask, min_length):
         difference = np.minimum(difference, np.pi - difference)
         members = difference < _FAMILY_ANGLE
         span = w * abs(np.cos(angles[i])) + h * abs(np.sin(angles[i]))
-        if np.count_nonzero(members) < _FAMILY_SIZE and lengths[i] < _LONE_LENGTH * span:
+        if families_only:
+            spanning = members & (lengths >= _SPANNING * span)
+            if _distinct_lines(segments[spanning], angles[i], min(h, w)) < _FAMILY_SIZE:
+                continue
+        elif np.count_nonzero(members) < _FAMILY_SIZE and lengths[i] < _LONE_LENGTH * span:
             continue
         if any(min(abs(a - angles[i]), np.pi - abs(a - angles[i])) < _FAMILY_ANGLE for a in families):
             continue
         families.append(float(_mean_angle(angles[members], lengths[members])))
     return families
+
+
+def _distinct_lines(segments, angle, side):
+    """How many separate parallel lines some segments at ``angle`` lie on."""
+    midpoints = (segments[:, :2] + segments[:, 2:]) / 2
+    offsets = np.sort(midpoints @ np.array([-np.sin(angle), np.cos(angle)]))
+    return 1 + int(np.count_nonzero(np.diff(offsets) > _LINE_SPACING * side))
 
 
 def _mean_angle(angles, weights):

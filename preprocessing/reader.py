@@ -46,6 +46,13 @@ _STEEP = 2.0
 _SPREAD_MARGIN = 0.1
 _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
                   (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE))
+# A typical piece taller than this fraction of the image's shorter side may
+# be digits and printed lines in one net.
+_NET_HEIGHT = 0.12
+# Pieces this many times longer than wide, left on the printed lines with
+# at least this share of their ink, are the lines' own darker stretches.
+_REMNANT_ASPECT = 0.0
+_ON_LINE_SHARE = 0.8
 # A candidate enclosing another at least this tall (relative) is a frame.
 _ENCLOSED_HEIGHT = 0.25
 
@@ -209,12 +216,11 @@ class DigitReader:
             # are one stroke drawn with a speckled brush, not two marks.
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         labels, pieces = find_pieces(mask)
-        longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
-        lines = find_printed_lines(ink, mask, _typical_height([p for p in pieces if p.h >= MIN_HEIGHT]),
-                                   longest=longest)
+        lines = _printed_lines(ink, mask, pieces)
         if lines is not None:
             mask = lines.remove(mask, ink)
             labels, pieces = find_pieces(mask)
+            pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
         pieces = join_pieces(pieces, labels)
         pieces = [p for p in pieces if p.h >= MIN_HEIGHT
                   and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
@@ -329,6 +335,38 @@ def _typical_height(pieces):
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))
 
 
+def _printed_lines(ink, mask, pieces):
+    """Printed lines of an ink mask, searched with the typical height of its
+    pieces so that no digit's stroke is long enough to pass for a line.
+
+    Digits written on dark lines make one net with them, and when such nets
+    set the typical height, no line is long enough. So when that height is
+    large and no line is found, families of parallel lines are looked for
+    without it, and the height is measured again on what they leave.
+    """
+    longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
+    height = _typical_height([p for p in pieces if p.h >= MIN_HEIGHT])
+    lines = find_printed_lines(ink, mask, height, longest=longest)
+    if lines is not None or height is None or height < _NET_HEIGHT * min(mask.shape):
+        return lines
+    families = find_printed_lines(ink, mask, longest=longest, families_only=True)
+    if families is None:
+        return None
+    _, rest = find_pieces(families.remove(mask, ink))
+    digit_height = _typical_height([p for p in rest if p.h >= MIN_HEIGHT])
+    if digit_height is None or digit_height >= height:
+        return None
+    return find_printed_lines(ink, mask, digit_height, longest=longest)
+
+
+def _line_remnant(piece, labels, lines):
+    """Whether a piece is a stretch of a printed line left behind (darker
+    than the rest of its line): thin, long, and lying on the line."""
+    if max(piece.w, piece.h) < _REMNANT_ASPECT * min(piece.w, piece.h):
+        return False
+    return lines.share_on_lines(piece.mask(labels), piece.x, piece.y) >= _ON_LINE_SHARE
+
+
 def _drop_frames(pieces):
     """Drop pieces that enclose other candidates: boxes drawn around words,
     the outline of a small sheet. A digit's loops are empty (a dot in a 0 is
@@ -343,7 +381,11 @@ def _drop_frames(pieces):
 def _drop_odd_sizes(digits):
     """Drop fragments far smaller than the image's confident digits, and
     marks far taller: folds, margins and crossings, read as 1 most often."""
-    confident = [d.h for d in digits if d.confidence >= _CONFIDENT]
+    # Fragments and strokes read as 1 most often; they do not set the height
+    # when enough other digits can.
+    confident = [d.h for d in digits if d.confidence >= _CONFIDENT and d.label != 1]
+    if len(confident) < 2:
+        confident = [d.h for d in digits if d.confidence >= _CONFIDENT]
     if len(confident) < 2:
         return digits
     height = float(np.median(confident))
