@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.bench_sheets import match_digits, scores
+from bench.bench_sheets import iou, match_digits, scores
 from preprocessing.reader import DigitReader
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.paper import paper_albedo, sample_ink, sample_paper
@@ -57,6 +57,10 @@ def on_paper(ink, margin=50):
 
 def pieces(ink):
     return cv2.connectedComponents((ink > 128).astype(np.uint8))[0] - 1
+
+
+def truth_box(digit):
+    return digit["x"], digit["y"], digit["w"], digit["h"]
 
 
 def overlaps(a, b):
@@ -257,8 +261,7 @@ def noise_photos():
     pytest.param(lambda: [blank_photo(1), blank_photo(2)], id="blank-paper"),
     pytest.param(lambda: [printed_text_photo()], id="printed-text", marks=pytest.mark.xfail(
         strict=True, reason="printed letters (o, l, S, B...) are read as digits")),
-    pytest.param(noise_photos, id="noise", marks=pytest.mark.xfail(
-        strict=True, reason="specks of pure noise 8 px tall are read as digits")),
+    pytest.param(noise_photos, id="noise"),
 ])
 def test_no_digits_where_there_are_none(reader, make):
     for k, image in enumerate(make()):
@@ -288,3 +291,39 @@ def test_readings_are_repeatable(reader, clean_photos):
     first, second = reader.read(image), reader.read(image.copy())
     assert [(d.box, d.label, d.confidence) for d in first.digits] == \
         [(d.box, d.label, d.confidence) for d in second.digits]
+
+
+def sheet_on_dark_rules(mnist_test, labels=(5, 8, 1, 2, 0, 3, 7, 4), size=90):
+    """Digits written across dark ruled lines, with a red margin line whose
+    darkness varies along it: digits, rules and margin make one net of ink."""
+    images, all_labels = mnist_test
+    page = np.full((480, 640, 3), 235, np.uint8)
+    for y in range(10, 480, 120):
+        cv2.line(page, (0, y), (639, y + 12), (90, 90, 90), 3, cv2.LINE_AA)
+    for y in range(0, 480, 40):
+        shade = 60 if (y // 40) % 2 else 140
+        cv2.line(page, (70, y), (69, y + 40), (shade, shade, 230), 2, cv2.LINE_AA)
+    truth = []
+    for k, label in enumerate(labels):
+        digit = enlarged(images[first_of(all_labels, label)], size)
+        ys, xs = np.nonzero(digit > 128)
+        row, column = divmod(k, 4)
+        x0, y0 = 110 + 130 * column, 130 + 120 * row - size + 25
+        region = page[y0:y0 + size, x0:x0 + size]
+        darkness = (digit.astype(np.float32) / 255)[:, :, None]
+        region[:] = (region * (1 - darkness) + np.float32([120, 40, 30]) * darkness).astype(np.uint8)
+        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
+                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
+                      "label": label})
+    return page, truth
+
+
+def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
+    page, truth = sheet_on_dark_rules(mnist_test)
+    digits = reader.read(page).digits
+    found = [d for d in digits if any(iou(d.box, truth_box(t)) >= 0.3 for t in truth)]
+    assert len(found) == len(truth), [(d.box, d.label) for d in digits]
+    # A line through a digit's lower loop may still change its label (3 to 9).
+    assert label_f1([(truth, digits)]) >= 0.75, [(d.box, d.label) for d in digits]
+    margin = [d for d in digits if d.x < 90]
+    assert not margin, f"the margin line was read as digits: {[(d.box, d.label) for d in margin]}"
