@@ -26,6 +26,9 @@ _MIN_PART = 0.2
 _MAX_JOIN_ASPECT = 1.1
 # ... and at most this much taller than its larger piece.
 _MAX_JOIN_GROWTH = 1.7
+# A piece this flat (height over width) that reaches past both sides of
+# another piece underlines it.
+_FLAT = 0.25
 
 
 @dataclass
@@ -131,11 +134,22 @@ def _should_join(a, b, labels):
     # Two pieces of similar size side by side are two digits, not one.
     if small.h > 0.75 * big.h and small.area > 0.4 * big.area:
         return False
+    if _underlines(small, big):
+        return False
     x_overlap = min(a.x1, b.x1) - max(a.x, b.x)
     y_gap = max(a.y, b.y) - min(a.y1, b.y1)
     if x_overlap >= 0.3 * min(a.w, b.w) and y_gap <= _STACK_GAP * big.h:
         return True
     return pixel_gap(a, b, labels) <= max(2.0, _TOUCH_GAP * joined.h)
+
+
+def _underlines(flat, other):
+    """Whether a flat piece is a line drawn under or over another piece:
+    it is wider and reaches past the other's box on both sides. (The base
+    of a 2 or the bar of a 5 starts within the body's width.)"""
+    if flat.h > _FLAT * flat.w or flat.w < other.w:
+        return False
+    return flat.x < other.x and flat.x1 > other.x1
 
 
 def join_pieces(pieces, labels):

@@ -327,3 +327,17 @@ def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
     assert label_f1([(truth, digits)]) >= 0.75, [(d.box, d.label) for d in digits]
     margin = [d for d in digits if d.x < 90]
     assert not margin, f"the margin line was read as digits: {[(d.box, d.label) for d in margin]}"
+
+
+@pytest.mark.parametrize("label", [7, 4, 9])
+def test_a_line_drawn_under_a_digit_is_not_part_of_it(reader, mnist_test, label):
+    images, labels = mnist_test
+    digit = enlarged(images[first_of(labels, label)], 150)
+    ys, xs = np.nonzero(digit > 128)
+    page = on_paper(digit, margin=80)
+    bottom = 80 + int(ys.max())
+    cv2.line(page, (80 + int(xs.min()) - 25, bottom + 14), (80 + int(xs.max()) + 25, bottom + 20),
+             (40, 40, 40), 5, cv2.LINE_AA)
+    digits = reader.read(page).digits
+    assert [d.label for d in digits] == [label]
+    assert digits[0].y + digits[0].h <= bottom + 3, digits[0].box
