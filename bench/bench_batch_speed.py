@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.inputs import load_glyphs, load_reader
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = Path("models/digits.joblib")
 # (name, condition, size, default count, target images/s of the whole command)
@@ -74,26 +76,12 @@ def time_in_process(folder, reader):
 def main(argv=None):
     """Run the benchmark and print its lines; return the exit status (1: no model or data)."""
     args = parse_args(argv)
-    if not args.model.is_file():
-        print(f"error: no model at {args.model}; train one with: python -m train",
-              file=sys.stderr)
-        return 1
-    from preprocessing.reader import DigitReader
-    from samples.glyphs import GlyphSource, load_mnist_digits
     from samples.sheets import write_sheet_set
-    from train import ModelError, load_model
 
-    try:
-        reader = DigitReader(load_model(args.model))
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    reader = load_reader(args.model)
+    glyphs = load_glyphs(args.mnist_dir)
+    if reader is None or glyphs is None:
         return 1
-    data = load_mnist_digits(args.mnist_dir or os.environ.get("MNIST_DIR"))
-    if data is None:
-        print("error: MNIST test digits not found: pass --mnist-dir DIR or set MNIST_DIR",
-              file=sys.stderr)
-        return 1
-    glyphs = GlyphSource(data[0], data[1], fonts=True)
     print(f"model {args.model}, {os.cpu_count()} cores, command with --jobs {args.jobs}")
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as root:
         for offset, (name, condition, size, count, target) in enumerate(SETS):

@@ -10,12 +10,12 @@ recall over the true digits.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.inputs import load_glyphs, load_reader
 from samples.sheets import CONDITIONS
 
 DEFAULT_MODEL = Path("models/digits.joblib")
@@ -157,25 +157,10 @@ def bench_condition(condition, count, seed, glyphs, reader, folder, verbose=Fals
 def main(argv=None):
     """Run the benchmark and print its lines; return the exit status (1: no model or data)."""
     args = parse_args(argv)
-    from train import ModelError, load_model
-    from preprocessing.reader import DigitReader
-    from samples.glyphs import GlyphSource, load_mnist_digits
-
-    if not args.model.is_file():
-        print(f"error: no model at {args.model}; train one with: python -m train",
-              file=sys.stderr)
+    reader = load_reader(args.model)
+    glyphs = load_glyphs(args.mnist_dir)
+    if reader is None or glyphs is None:
         return 1
-    try:
-        reader = DigitReader(load_model(args.model))
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    data = load_mnist_digits(args.mnist_dir or os.environ.get("MNIST_DIR"))
-    if data is None:
-        print("error: MNIST test digits not found: pass --mnist-dir DIR or set MNIST_DIR",
-              file=sys.stderr)
-        return 1
-    glyphs = GlyphSource(data[0], data[1], fonts=True)
     print(f"{args.count} photos per condition, seeds from {args.seed}, model {args.model}")
     with tempfile.TemporaryDirectory(prefix="bench-sheets-") as folder:
         for offset, condition in enumerate(args.conditions):
