@@ -46,9 +46,11 @@ _STEEP = 2.0
 _SPREAD_MARGIN = 0.1
 _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
                   (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE))
-# A typical piece taller than this fraction of the image's shorter side may
-# be digits and printed lines in one net.
-_NET_HEIGHT = 0.12
+# A typical piece taller than this fraction of the image's shorter side,
+# when some piece spans this fraction of the image's diagonal, may be digits
+# and printed lines in one net.
+_NET_HEIGHT = 0.3
+_NET_SPAN = 0.5
 # Pieces this many times longer than wide, left on the printed lines with
 # at least this share of their ink, are the lines' own darker stretches.
 _REMNANT_ASPECT = 0.0
@@ -341,13 +343,15 @@ def _printed_lines(ink, mask, pieces):
 
     Digits written on dark lines make one net with them, and when such nets
     set the typical height, no line is long enough. So when that height is
-    large and no line is found, families of parallel lines are looked for
-    without it, and the height is measured again on what they leave.
+    large, a piece spans much of the image and no line is found, families of
+    parallel lines are looked for without it, and the height is measured
+    again on what they leave.
     """
     longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
     height = _typical_height([p for p in pieces if p.h >= MIN_HEIGHT])
     lines = find_printed_lines(ink, mask, height, longest=longest)
-    if lines is not None or height is None or height < _NET_HEIGHT * min(mask.shape):
+    if (lines is not None or height is None or height < _NET_HEIGHT * min(mask.shape)
+            or longest < _NET_SPAN * float(np.hypot(*mask.shape))):
         return lines
     families = find_printed_lines(ink, mask, longest=longest, families_only=True)
     if families is None:
