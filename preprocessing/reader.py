@@ -51,9 +51,8 @@ _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
 # and printed lines in one net.
 _NET_HEIGHT = 0.3
 _NET_SPAN = 0.5
-# Pieces this many times longer than wide, left on the printed lines with
-# at least this share of their ink, are the lines' own darker stretches.
-_REMNANT_ASPECT = 0.0
+# Pieces left on the printed lines with at least this share of their ink
+# are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
 # A candidate enclosing another at least this tall (relative) is a frame.
 _ENCLOSED_HEIGHT = 0.25
@@ -330,8 +329,9 @@ def _as_uint8_image(image):
 
 
 def _typical_height(pieces):
-    """Median height of the larger pieces: specks and fragments do not vote."""
-    heights = np.array([p.h for p in pieces])
+    """Median height of the larger pieces: specks (below MIN_HEIGHT) and
+    fragments do not vote."""
+    heights = np.array([p.h for p in pieces if p.h >= MIN_HEIGHT])
     if len(heights) == 0:
         return None
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))
@@ -348,7 +348,7 @@ def _printed_lines(ink, mask, pieces):
     again on what they leave.
     """
     longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
-    height = _typical_height([p for p in pieces if p.h >= MIN_HEIGHT])
+    height = _typical_height(pieces)
     lines = find_printed_lines(ink, mask, height, longest=longest)
     if (lines is not None or height is None or height < _NET_HEIGHT * min(mask.shape)
             or longest < _NET_SPAN * float(np.hypot(*mask.shape))):
@@ -357,7 +357,7 @@ def _printed_lines(ink, mask, pieces):
     if families is None:
         return None
     _, rest = find_pieces(families.remove(mask, ink))
-    digit_height = _typical_height([p for p in rest if p.h >= MIN_HEIGHT])
+    digit_height = _typical_height(rest)
     if digit_height is None or digit_height >= height:
         return None
     return find_printed_lines(ink, mask, digit_height, longest=longest)
@@ -365,9 +365,7 @@ def _printed_lines(ink, mask, pieces):
 
 def _line_remnant(piece, labels, lines):
     """Whether a piece is a stretch of a printed line left behind (darker
-    than the rest of its line): thin, long, and lying on the line."""
-    if max(piece.w, piece.h) < _REMNANT_ASPECT * min(piece.w, piece.h):
-        return False
+    than the rest of its line): almost all of its ink lies on the line."""
     return lines.share_on_lines(piece.mask(labels), piece.x, piece.y) >= _ON_LINE_SHARE
 
 
