@@ -17,9 +17,10 @@ CLASSIFIERS = ("knn", "svm", "logreg", "mlp")
 # The projection is learnt on at most this many digits: more do not change
 # it measurably and cost time.
 _PCA_SAMPLES = 20000
-# Digits whose nearest-neighbour distances calibrate the typicality, and
-# the size of the reference set that non-k-NN classifiers measure against.
-_TYPICALITY_SAMPLES = 2000
+# Handwritten digits whose nearest-neighbour distances calibrate the
+# typicality (enough to steady the percentile below; at most a third of them),
+# and the size of the reference set that non-k-NN classifiers measure against.
+_TYPICALITY_SAMPLES = 10000
 _REFERENCE_SAMPLES = 20000
 # Typicality is 1 up to this percentile of held-out training digits'
 # distances to their nearest neighbour, and falls to 0 at this multiple of it.
@@ -91,7 +92,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         self.n_components = n_components
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, handwritten=None):
         """Learn from MNIST-format digits.
 
         Parameters
@@ -100,6 +101,11 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
             Digits, white ink on black.
         y : ndarray of shape (N,)
             Their labels.
+        handwritten : ndarray of shape (N,), bool, optional
+            Which digits are genuine handwriting, whose distances to their
+            nearest neighbours calibrate the typicality (default: all).
+            Digits drawn from fonts come as near copies of each other and
+            would make typical distances look shorter than they are.
 
         Returns
         -------
@@ -109,6 +115,9 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} digits but y has {len(y)} labels")
+        handwritten = np.ones(len(X), bool) if handwritten is None else np.asarray(handwritten, bool)
+        if handwritten.shape != (len(X),) or not handwritten.any():
+            raise ValueError("handwritten must mark at least one of the digits")
         features = digit_features(X, self.bins, self.cell)
         rng = np.random.default_rng(self.random_state)
         sample = rng.permutation(len(features))[:_PCA_SAMPLES]
@@ -117,13 +126,16 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = make_estimator(self.classifier, self.n_neighbors, self.random_state)
         self.estimator_.fit(projected, y)
         self.classes_ = self.estimator_.classes_
-        self._fit_typicality(projected, y, rng)
+        self._fit_typicality(projected, y, handwritten, rng)
         return self
 
-    def _fit_typicality(self, projected, y, rng):
-        """Learn how far typical digits lie from their nearest training digit."""
-        held_out = rng.permutation(len(projected))
-        probe, rest = held_out[:_TYPICALITY_SAMPLES], held_out[_TYPICALITY_SAMPLES:]
+    def _fit_typicality(self, projected, y, handwritten, rng):
+        """Learn how far typical handwritten digits lie from their nearest
+        training digit."""
+        shuffled = rng.permutation(len(projected))
+        candidates = shuffled[handwritten[shuffled]]
+        probe = candidates[:min(_TYPICALITY_SAMPLES, len(candidates) // 3)]
+        rest = shuffled[~np.isin(shuffled, probe)]
         if self.classifier == "knn":
             self.reference_ = None
             reference = KNeighborsVoter(1).fit(projected[rest], y[rest])
