@@ -18,12 +18,15 @@ import pytest
 
 from train import DigitClassifier, load_model
 from train.__main__ import build_parser, choose_settings, describe_settings, train_and_report
+from samples.fonts import find_fonts
+from train.font_digits import font_digit_count
 from train.mnist import MNIST_FILES, TEST_IMAGES, TEST_LABELS, MnistError, load_mnist
 from train.report import evaluation_metrics
 from train.tuning import BINS_GRID, COMPONENTS_GRID, K_GRID, tune_knn
 
 REPO = Path(__file__).resolve().parents[1]
-OPTIONS = ("--data", "--out", "--classifier", "--k", "--train-size", "--seed", "--quiet")
+OPTIONS = ("--data", "--out", "--classifier", "--k", "--train-size", "--no-fonts", "--seed",
+           "--quiet")
 METRICS_KEYS = {"accuracy", "n_digits", "labels", "per_class", "confusion_matrix",
                 "classifier", "parameters", "chosen_by", "n_train", "timings"}
 SUMMARY = re.compile(r"^knn \(k=\d+, \d+ bins, \d+ components\): \d+\.\d\d% on 10000 test "
@@ -77,6 +80,23 @@ def test_small_training_run_reaches_stated_accuracy(mnist):
     model = DigitClassifier().fit(X_train[:6000], y_train[:6000])
     accuracy = np.mean(model.predict(X_test) == y_test)
     assert accuracy >= SMALL_TRAINING_ACCURACY
+
+
+def test_typicality_is_calibrated_on_handwritten_digits_only(mnist):
+    """Near copies drawn from fonts, marked as not handwritten, do not
+    shorten the typical distance the typicality is measured against."""
+    (X_train, y_train), _ = mnist
+    X, y = X_train[:4000], y_train[:4000]
+    copies = np.repeat(X[:20], 400, axis=0)
+    X_all, y_all = np.concatenate([X, copies]), np.concatenate([y, np.repeat(y[:20], 400)])
+    marked = np.arange(len(X_all)) < len(X)
+    alone = DigitClassifier().fit(X, y).typical_distance_
+    unmarked = DigitClassifier().fit(X_all, y_all).typical_distance_
+    calibrated = DigitClassifier().fit(X_all, y_all, handwritten=marked).typical_distance_
+    assert unmarked < 0.93 * alone
+    assert calibrated == pytest.approx(alone, rel=0.05)
+    with pytest.raises(ValueError, match="handwritten"):
+        DigitClassifier().fit(X, y, handwritten=np.zeros(len(X), bool))
 
 
 def test_tuning_returns_a_setting_of_the_grid(mnist):
@@ -219,6 +239,19 @@ def test_model_of_the_full_run_loads_with_its_metadata(cli_run, mnist):
                 "format_version", "parameters"):
         assert key in metadata
     assert np.mean(model.predict(X_test[:1000]) == y_test[:1000]) >= SMALL_TRAINING_ACCURACY - 0.01
+    fonts = find_fonts()
+    assert metadata["fonts"] == [Path(font).name for font in fonts]
+    assert metadata["n_font_digits"] == 10 * len(fonts) * font_digit_count(5000, len(fonts))
+
+
+def test_no_fonts_trains_on_mnist_alone(mnist_dir, tmp_path):
+    out = tmp_path / "digits.joblib"
+    result = run_cli("--data", mnist_dir, "--out", out, "--train-size", 3000, "--k", 3,
+                     "--no-fonts", "--quiet")
+    assert result.returncode == 0, result.stderr
+    metadata = load_model(out).metadata_
+    assert metadata["fonts"] == [] and metadata["n_font_digits"] == 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["n_font_digits"] == 0
 
 
 def test_tuning_never_sees_the_test_digits(cli_run, mnist_dir, mnist, tmp_path):
