@@ -33,10 +33,11 @@ _CONFIDENT_WIDE = 0.9
 _OTHER_POLARITY_GAIN = 2.0
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
-# when the total confidence grows this much, the mean does not drop, and
-# this share of the digits is found.
+# when the total confidence grows this much, the mean drops by no more than
+# this, and this share of the digits is found.
 _SIDEWAYS_MIN_DIGITS = 3
 _SIDEWAYS_GAIN = 1.2
+_SIDEWAYS_MEAN_DROP = 0.05
 _SIDEWAYS_KEEP = 0.8
 _SIDEWAYS_ASPECT = 0.85
 _SIDEWAYS_COLUMNS = 0.6
@@ -173,7 +174,8 @@ class DigitReader:
             # reading must be surer of its digits on average, and find about
             # as many.
             if (turned and turned_score > _SIDEWAYS_GAIN * score
-                    and turned_score / len(turned) >= score / max(len(digits), 1)
+                    and (turned_score / len(turned)
+                         >= score / max(len(digits), 1) - _SIDEWAYS_MEAN_DROP)
                     and len(turned) >= _SIDEWAYS_KEEP * len(digits)
                     and _median_aspect(turned) < _median_aspect(digits)
                     and _height_spread(turned) <= _height_spread(digits) + _SPREAD_MARGIN
