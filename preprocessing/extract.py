@@ -76,10 +76,27 @@ def redraw_mnist_digit(digit):
     """
     enlarged = cv2.resize(digit, (4 * digit.shape[1], 4 * digit.shape[0]),
                           interpolation=cv2.INTER_LINEAR)
-    mask = (enlarged >= 128).view(np.uint8)
+    redrawn = mask_to_mnist((enlarged >= 128).view(np.uint8))
+    return digit.copy() if redrawn is None else redrawn
+
+
+def mask_to_mnist(mask):
+    """Bring a digit's ink mask to the MNIST format along the photo path.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+        1 on the digit's ink, 0 elsewhere; need not be cropped.
+
+    Returns
+    -------
+    ndarray, shape (28, 28), uint8, or None
+        The digit (:func:`even_strokes` then
+        :func:`~preprocessing.normalize.to_mnist`); None when the mask is empty.
+    """
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
-        return digit.copy()
+        return None
     return to_mnist(even_strokes(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
 
 

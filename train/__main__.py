@@ -339,9 +339,9 @@ def font_training_digits(fonts, n_mnist, seed=0, progress=True):
     """
     per_digit = font_digit_count(n_mnist, len(fonts))
     with tqdm(total=1, desc="drawing font digits", unit="set", disable=not progress) as bar:
-        digits = draw_font_digits(fonts, per_digit, random_state=seed)
+        X, y = draw_font_digits(fonts, per_digit, random_state=seed)
         bar.update()
-    return digits
+    return X, y
 
 
 def fit_model(params, X_train, y_train, progress=True, handwritten=None):

@@ -4,8 +4,7 @@ MNIST's writers rarely put a flag on a 1 or a bar across a 7 and write few
 narrow, slanted 8s; the handwriting fonts of Debian's font packages do all
 of that. Each font's digits are drawn many times, turned, slanted and
 stretched a little, and brought to the MNIST format along the path every
-digit found in a photo takes (:func:`preprocessing.extract.even_strokes`,
-then :func:`preprocessing.normalize.to_mnist`).
+digit found in a photo takes (:func:`preprocessing.extract.mask_to_mnist`).
 """
 
 import math
@@ -13,8 +12,8 @@ import math
 import cv2
 import numpy as np
 
-from preprocessing.extract import even_strokes
-from preprocessing.normalize import MNIST_SIZE, to_mnist
+from preprocessing.extract import mask_to_mnist
+from preprocessing.normalize import MNIST_SIZE
 from samples.fonts import DIGITS, render_char
 
 # Font digits make up about this share of the MNIST digits they join.
@@ -93,8 +92,4 @@ def _draw_variant(glyph, rng):
     warp = np.hstack([linear, (centre - linear @ centre)[:, None]]).astype(np.float32)
     warped = cv2.warpAffine(canvas, warp, (canvas.shape[1], canvas.shape[0]),
                             flags=cv2.INTER_LINEAR)
-    mask = (warped >= rng.uniform(*_CUT_LEVEL)).view(np.uint8)
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
-        return None
-    return to_mnist(even_strokes(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
+    return mask_to_mnist((warped >= rng.uniform(*_CUT_LEVEL)).view(np.uint8))
