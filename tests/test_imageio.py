@@ -170,20 +170,12 @@ def test_upper_case_suffix_is_read(tmp_path):
                                                                                        "blue"]
 
 
-def test_truncated_jpeg_is_refused_in_one_line(tmp_path):
-    ok, data = cv2.imencode(".jpg", np.random.default_rng(1).integers(0, 256, (200, 300, 3),
-                                                                         dtype=np.uint8))
+@pytest.mark.parametrize("suffix, seed", [(".jpg", 1), (".png", 2)])
+def test_truncated_file_is_refused_in_one_line(tmp_path, suffix, seed):
+    ok, data = cv2.imencode(suffix, np.random.default_rng(seed).integers(0, 256, (200, 300, 3),
+                                                                            dtype=np.uint8))
     assert ok
-    path = tmp_path / "cut.jpg"
-    path.write_bytes(data.tobytes()[:len(data) // 2])
-    assert_one_line_error(path, "truncated")
-
-
-def test_truncated_png_is_refused_in_one_line(tmp_path):
-    ok, data = cv2.imencode(".png", np.random.default_rng(2).integers(0, 256, (200, 300, 3),
-                                                                         dtype=np.uint8))
-    assert ok
-    path = tmp_path / "cut.png"
+    path = tmp_path / f"cut{suffix}"
     path.write_bytes(data.tobytes()[:len(data) // 2])
     assert_one_line_error(path, "truncated")
 
