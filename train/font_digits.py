@@ -70,7 +70,7 @@ def draw_font_digits(fonts, per_digit, random_state=0):
             if glyph.size == 0:
                 continue
             for _ in range(per_digit):
-                digit = _draw_variant(glyph, rng)
+                digit = draw_variant(glyph, rng)
                 if digit is not None:
                     digits.append(digit)
                     labels.append(label)
@@ -79,8 +79,20 @@ def draw_font_digits(fonts, per_digit, random_state=0):
     return np.stack(digits), np.array(labels, np.uint8)
 
 
-def _draw_variant(glyph, rng):
-    """One turned, slanted and stretched drawing of a glyph, or None if empty."""
+def draw_variant(glyph, rng):
+    """Draw a glyph once more, turned, slanted, stretched and cut, in MNIST format.
+
+    Parameters
+    ----------
+    glyph : ndarray of shape (H, W), float32
+        Ink coverage in [0, 1], cropped to the ink.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (28, 28), uint8, or None
+        White ink on black; None when the cut leaves no ink.
+    """
     pad = max(glyph.shape) // 2
     canvas = cv2.copyMakeBorder(np.ascontiguousarray(glyph), pad, pad, pad, pad,
                                 cv2.BORDER_CONSTANT, value=0)
