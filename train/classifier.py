@@ -26,6 +26,8 @@ _REFERENCE_SAMPLES = 20000
 # distances to their nearest neighbour, and falls to 0 at this multiple of it.
 _TYPICAL_PERCENTILE = 99
 _FAR_FACTOR = 1.5
+# The label the classifier learns shapes that are not digits under.
+NOT_A_DIGIT = -1
 
 
 def make_estimator(name, n_neighbors=4, random_state=0):
@@ -79,6 +81,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (10,)
+        The digits; shapes learnt as not digits are no class of their own.
     pca_ : sklearn.decomposition.PCA
     estimator_ : the fitted classifier on projected features
     """
@@ -92,7 +95,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         self.n_components = n_components
         self.random_state = random_state
 
-    def fit(self, X, y, handwritten=None):
+    def fit(self, X, y, handwritten=None, non_digits=None):
         """Learn from MNIST-format digits.
 
         Parameters
@@ -106,6 +109,9 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
             nearest neighbours calibrate the typicality (default: all).
             Digits drawn from fonts come as near copies of each other and
             would make typical distances look shorter than they are.
+        non_digits : ndarray of shape (M, 28, 28), uint8, optional
+            Shapes that are not digits (letters, box outlines): a shape that
+            looks like them gets a low typicality from :meth:`assess`.
 
         Returns
         -------
@@ -118,6 +124,11 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         handwritten = np.ones(len(X), bool) if handwritten is None else np.asarray(handwritten, bool)
         if handwritten.shape != (len(X),) or not handwritten.any():
             raise ValueError("handwritten must mark at least one of the digits")
+        if non_digits is not None and len(non_digits):
+            X = np.concatenate([X, _check_digits(non_digits)])
+            y = np.concatenate([y.astype(np.int64),
+                                np.full(len(non_digits), NOT_A_DIGIT, np.int64)])
+            handwritten = np.concatenate([handwritten, np.zeros(len(non_digits), bool)])
         features = digit_features(X, self.bins, self.cell)
         rng = np.random.default_rng(self.random_state)
         sample = rng.permutation(len(features))[:_PCA_SAMPLES]
@@ -125,7 +136,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         projected = self._project(features)
         self.estimator_ = make_estimator(self.classifier, self.n_neighbors, self.random_state)
         self.estimator_.fit(projected, y)
-        self.classes_ = self.estimator_.classes_
+        self.classes_ = self.estimator_.classes_[self.estimator_.classes_ != NOT_A_DIGIT]
         self._fit_typicality(projected, y, handwritten, rng)
         return self
 
@@ -174,21 +185,24 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (N, 10)
-            Rows sum to one; columns follow ``classes_``.
+            Rows sum to one; columns follow ``classes_``. Each row is the
+            probability of each digit if the shape is a digit at all.
         """
         check_is_fitted(self, "estimator_")
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)), np.float32)
-        return self.estimator_.predict_proba(self.transform(X))
+        return self._split_digit_votes(self.estimator_.predict_proba(self.transform(X)))[0]
 
     def assess(self, X):
         """Class probabilities and typicality of each digit.
 
-        Typicality says how much a digit looks like handwriting at all: 1
-        when it is as close to the training digits as nearly all MNIST digits
-        are (99 in 100), falling to 0 at one and a half times that distance. A blob that
-        is not a digit can get a confident class probability from its few
-        nearest neighbours, but not a high typicality.
+        Typicality says how much a digit looks like a handwritten digit at
+        all: 1 when it is as close to the training digits as nearly all MNIST
+        digits are (99 in 100), falling to 0 at one and a half times that
+        distance, and scaled by the probability that the shape is a digit
+        rather than one of the shapes learnt as not digits. A blob that is not
+        a digit can get a confident class probability from its few nearest
+        neighbours, but not a high typicality.
 
         Parameters
         ----------
@@ -209,9 +223,23 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         else:
             proba = self.estimator_.predict_proba(projected)
             distances = self.reference_.kneighbors(projected, 1)[0]
+        proba, digit_share = self._split_digit_votes(proba)
         span = max(self.far_distance_ - self.typical_distance_, 1e-6)
         typicality = np.clip((self.far_distance_ - distances[:, 0]) / span, 0.0, 1.0)
-        return proba, typicality.astype(np.float32)
+        return proba, (typicality * digit_share).astype(np.float32)
+
+    def _split_digit_votes(self, proba):
+        """Digit probabilities given a digit, and the probability of a digit,
+        from probabilities over the estimator's classes."""
+        is_digit = self.estimator_.classes_ != NOT_A_DIGIT
+        if is_digit.all():
+            return proba, np.ones(len(proba), proba.dtype)
+        digits = proba[:, is_digit]
+        share = digits.sum(axis=1)
+        # A shape with no digit vote at all gets even odds over the digits.
+        given_digit = np.where(share[:, None] > 0, digits / np.maximum(share, 1e-12)[:, None],
+                               1.0 / digits.shape[1])
+        return given_digit.astype(proba.dtype), share
 
     def predict(self, X):
         """Label of each digit.
