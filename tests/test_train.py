@@ -20,13 +20,14 @@ from train import DigitClassifier, load_model
 from train.__main__ import build_parser, choose_settings, describe_settings, train_and_report
 from samples.fonts import find_fonts
 from train.font_digits import font_digit_count
+from train.non_digits import non_digit_count
 from train.mnist import MNIST_FILES, TEST_IMAGES, TEST_LABELS, MnistError, load_mnist
 from train.report import evaluation_metrics
 from train.tuning import BINS_GRID, COMPONENTS_GRID, K_GRID, tune_knn
 
 REPO = Path(__file__).resolve().parents[1]
-OPTIONS = ("--data", "--out", "--classifier", "--k", "--train-size", "--no-fonts", "--seed",
-           "--quiet")
+OPTIONS = ("--data", "--out", "--classifier", "--k", "--train-size", "--no-fonts",
+           "--digits-only", "--seed", "--quiet")
 METRICS_KEYS = {"accuracy", "n_digits", "labels", "per_class", "confusion_matrix",
                 "classifier", "parameters", "chosen_by", "n_train", "timings"}
 SUMMARY = re.compile(r"^knn \(k=\d+, \d+ bins, \d+ components\): \d+\.\d\d% on 10000 test "
@@ -242,6 +243,7 @@ def test_model_of_the_full_run_loads_with_its_metadata(cli_run, mnist):
     fonts = find_fonts()
     assert metadata["fonts"] == [Path(font).name for font in fonts]
     assert metadata["n_font_digits"] == 10 * len(fonts) * font_digit_count(5000, len(fonts))
+    assert metadata["n_non_digits"] == non_digit_count(5000) > 0
 
 
 def test_no_fonts_trains_on_mnist_alone(mnist_dir, tmp_path):
@@ -252,6 +254,18 @@ def test_no_fonts_trains_on_mnist_alone(mnist_dir, tmp_path):
     metadata = load_model(out).metadata_
     assert metadata["fonts"] == [] and metadata["n_font_digits"] == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["n_font_digits"] == 0
+    assert metadata["n_non_digits"] == non_digit_count(3000) > 0
+
+
+def test_digits_only_learns_no_non_digit_shapes(mnist_dir, tmp_path):
+    out = tmp_path / "digits.joblib"
+    result = run_cli("--data", mnist_dir, "--out", out, "--train-size", 3000, "--k", 3,
+                     "--digits-only", "--quiet")
+    assert result.returncode == 0, result.stderr
+    model = load_model(out)
+    assert model.metadata_["n_non_digits"] == 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["n_non_digits"] == 0
+    assert list(model.estimator_.classes_) == list(range(10))
 
 
 def test_tuning_never_sees_the_test_digits(cli_run, mnist_dir, mnist, tmp_path):

@@ -1,7 +1,8 @@
 """Train the digit classifier on MNIST and save it: ``python -m train``.
 
 Steps: load MNIST, redraw the training digits with the strokes photo digits
-get, draw digits in the installed handwriting fonts, choose the settings by
+get, draw digits in the installed handwriting fonts and letters and boxes
+that are not digits, choose the settings by
 cross-validation on the MNIST digits, fit on all of them,
 evaluate on the test digits, write the reports and the model. Run ``python -m train --help`` for the options.
 """
@@ -23,6 +24,7 @@ from preprocessing.arguments import whole_number
 from samples.fonts import find_fonts
 from train.classifier import CLASSIFIERS, DigitClassifier
 from train.font_digits import FONT_SHARE, draw_font_digits, font_digit_count
+from train.non_digits import NON_DIGIT_SHARE, draw_non_digits, non_digit_count
 from train.mnist import MnistError, find_mnist_dir, load_mnist
 from train.model_io import DEFAULT_MODEL_PATH, save_model
 from train.prepare import redraw_like_photos
@@ -73,6 +75,13 @@ training digits:
   and stretched: about {FONT_SHARE:.0%} as many as MNIST digits. They teach
   the flagged 1s, crossed 7s and narrow 8s that MNIST lacks. Without fonts,
   or with --no-fonts, MNIST alone.
+
+shapes that are not digits:
+  letters (all but those written like digits: O, I, S, Z, b, q, ...) in the
+  handwriting fonts and OpenCV's Hershey fonts, and box outlines, drawn the
+  same way: about {NON_DIGIT_SHARE:.0%} as many as MNIST digits. A printed
+  word or the box around a stamp then reads as no digit rather than as 4s
+  and 0s. --digits-only leaves them out.
 
 settings:
 {_SETTINGS}
@@ -139,6 +148,9 @@ def build_parser():
     parser.add_argument("--no-fonts", action="store_true",
                         help="train on MNIST digits only, without digits drawn in the "
                              "installed handwriting fonts")
+    parser.add_argument("--digits-only", action="store_true",
+                        help="do not teach the classifier letters and boxes as shapes "
+                             "that are not digits")
     parser.add_argument("--seed", metavar="S", type=whole_number(0), default=0,
                         help="seed of the cross-validation split and of the classifier "
                              "(default: %(default)s)")
@@ -208,13 +220,16 @@ def train_and_report(args, notes=sys.stderr):
             print("note: no handwriting fonts installed; training on MNIST digits only",
                   file=notes)
         X_fonts, y_fonts = font_training_digits(fonts, len(X_train), args.seed, progress)
+        X_non_digits = non_digit_shapes(fonts, 0 if args.digits_only else len(X_train),
+                                        args.seed, progress)
     with _timed(timings, "tuning"):
         params, selection = choose_settings(args.classifier, args.k, X_train, y_train,
                                             args.seed, progress)
     with _timed(timings, "fit"):
         model = fit_model(params, np.concatenate([X_train, X_fonts]),
                           np.concatenate([y_train, y_fonts.astype(y_train.dtype)]), progress,
-                          handwritten=np.arange(len(X_train) + len(X_fonts)) < len(X_train))
+                          handwritten=np.arange(len(X_train) + len(X_fonts)) < len(X_train),
+                          non_digits=X_non_digits)
     with _timed(timings, "evaluate"):
         y_pred = predict_in_chunks(model, X_test, progress)
 
@@ -226,6 +241,7 @@ def train_and_report(args, notes=sys.stderr):
         "chosen_by": selection["method"],
         "n_train": len(X_train),
         "n_font_digits": len(X_fonts),
+        "n_non_digits": len(X_non_digits),
         "timings": timings,
     }
     metadata = {
@@ -236,6 +252,7 @@ def train_and_report(args, notes=sys.stderr):
         "n_train": len(X_train),
         "n_font_digits": len(X_fonts),
         "fonts": [Path(font).name for font in fonts],
+        "n_non_digits": len(X_non_digits),
         "n_test": len(X_test),
         "training_digits": ("MNIST training digits redrawn with even strokes, as photo "
                             "digits are, and digits drawn in handwriting fonts"),
@@ -344,7 +361,30 @@ def font_training_digits(fonts, n_mnist, seed=0, progress=True):
     return X, y
 
 
-def fit_model(params, X_train, y_train, progress=True, handwritten=None):
+def non_digit_shapes(fonts, n_mnist, seed=0, progress=True):
+    """Letters and boxes that the classifier learns are not digits.
+
+    Parameters
+    ----------
+    fonts : list of str
+        Handwriting fonts whose letters are drawn beside the Hershey fonts'.
+    n_mnist : int
+        MNIST training digits, which sets how many shapes are drawn (see
+        :func:`train.non_digits.non_digit_count`); 0 draws none.
+    seed : int, default 0
+    progress : bool, default True
+
+    Returns
+    -------
+    ndarray of shape (M, 28, 28), uint8
+    """
+    with tqdm(total=1, desc="drawing non-digits", unit="set", disable=not progress) as bar:
+        X = draw_non_digits(fonts, non_digit_count(n_mnist), random_state=seed)
+        bar.update()
+    return X
+
+
+def fit_model(params, X_train, y_train, progress=True, handwritten=None, non_digits=None):
     """Fit a DigitClassifier behind a progress bar.
 
     Parameters
@@ -355,13 +395,15 @@ def fit_model(params, X_train, y_train, progress=True, handwritten=None):
     progress : bool, default True
     handwritten : ndarray of bool, optional
         See :meth:`DigitClassifier.fit`.
+    non_digits : ndarray of shape (M, 28, 28), uint8, optional
+        See :meth:`DigitClassifier.fit`.
 
     Returns
     -------
     DigitClassifier
     """
     with tqdm(total=1, desc="fitting", unit="model", disable=not progress) as bar:
-        model = DigitClassifier(**params).fit(X_train, y_train, handwritten)
+        model = DigitClassifier(**params).fit(X_train, y_train, handwritten, non_digits)
         bar.update()
     return model
 
