@@ -21,7 +21,7 @@ _MAX_CUTS = 3
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
 # Parts must beat the whole by this much confidence, and reach this one.
-_MARGIN = 0.1
+_MARGIN = 0.15
 _MIN_PART_CONFIDENCE = 0.6
 
 
