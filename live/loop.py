@@ -5,7 +5,10 @@ every result to the optional window, recorder, log and callback; the
 command line and the tests use it alike, with or without a window.
 """
 
+import contextlib
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -270,13 +273,15 @@ def run(source, pipeline, *, window=None, recorder=None, log=None, max_frames=No
             latency = time.perf_counter() - began
             result = FrameResult(frame.index, time.monotonic() - start, digits, text,
                                  meter.tick(), latency, light_ink)
-            if log is not None:
-                log.write(frame_record(result.index, result.elapsed, text, digits, result.fps))
             annotated = None
             if recorder is not None or window is not None:
                 annotated = annotate(frame.image, digits, text, result.fps, inset=inset)
-            if recorder is not None:
-                recorder.write(annotated)
+            with _interrupt_held():
+                if recorder is not None:
+                    recorder.write(annotated)
+                if log is not None:
+                    log.write(frame_record(result.index, result.elapsed, text, digits,
+                                           result.fps))
             if on_frame is not None:
                 on_frame(result)
             processed += 1
@@ -292,6 +297,23 @@ def run(source, pipeline, *, window=None, recorder=None, log=None, max_frames=No
         viewer.show(*last, ended=True)
         stopped = "quit"
     return RunSummary(processed, time.monotonic() - start, stopped)
+
+
+@contextlib.contextmanager
+def _interrupt_held():
+    """Hold Ctrl-C until the block ends, so that a frame goes to both the
+    recording and the log or to neither."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 class _Viewer:
