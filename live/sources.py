@@ -8,10 +8,12 @@ Cameras and stream URLs are read on a background thread that always keeps
 the newest frame, so a slow frame never makes the capture fall behind: the
 frames processed are the newest ones, and the ones in between are skipped
 (their indices are skipped too).  Video files and folders are read frame by
-frame and nothing is skipped.
+frame and nothing is skipped; video files are decoded a few frames ahead on
+a background thread, while the previous frame is processed.
 """
 
 import os
+import queue
 import re
 import stat
 import threading
@@ -27,6 +29,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", "
 NOMINAL_FPS = 30.0
 # A live source that sends nothing for this long is taken as lost.
 LIVE_TIMEOUT = 5.0
+# Frames of a video file decoded ahead of the one being processed.
+READ_AHEAD = 4
 
 
 class SourceError(Exception):
@@ -93,19 +97,51 @@ class VideoFileSource:
         self.fps = fps if 0 < fps < 1000 else NOMINAL_FPS
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.total = count if count > 0 else None
+        self._decoder = None
+        self._stopping = threading.Event()
 
     def __iter__(self):
-        index, image = 0, self._first
-        self._first = None
-        while image is not None:
-            yield Frame(index, image, index / self.fps)
+        if self._first is None:  # iterated before: the file is read to its end
+            return
+        frames = queue.Queue(READ_AHEAD)
+        self._stopping.clear()
+        self._decoder = threading.Thread(target=self._decode, args=(frames,),
+                                         name=f"decode {self.name}", daemon=True)
+        self._decoder.start()
+        try:
+            index = 0
+            while (image := frames.get()) is not None:
+                yield Frame(index, image, index / self.fps)
+                index += 1
+        finally:
+            self._stop_decoding(frames)
+
+    def _decode(self, frames):
+        """Decode frames into the queue, then None; stop early when asked."""
+        image, self._first = self._first, None
+        while image is not None and not self._stopping.is_set():
+            _put_unless(frames, image, self._stopping)
             ok, image = self._capture.read()
-            index += 1
             if not ok:
-                break
+                image = None
+        _put_unless(frames, None, self._stopping)
+
+    def _stop_decoding(self, frames):
+        self._stopping.set()
+        while self._decoder.is_alive():
+            try:
+                frames.get(timeout=0.05)  # room for a put under way
+            except queue.Empty:
+                pass
+        self._decoder.join()
 
     def close(self):
         """Release the file."""
+        if self._decoder is not None and self._decoder.is_alive():
+            self._stopping.set()
+            self._decoder.join(timeout=2.0)
+            if self._decoder.is_alive():  # never release under a read in progress
+                return
         self._capture.release()
 
     def __enter__(self):
@@ -113,6 +149,16 @@ class VideoFileSource:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _put_unless(frames, item, stopping):
+    """Put an item in a bounded queue, waiting for room unless told to stop."""
+    while not stopping.is_set():
+        try:
+            frames.put(item, timeout=0.05)
+            return
+        except queue.Full:
+            pass
 
 
 class ImageSource:
