@@ -33,6 +33,24 @@ def test_a_video_file_gives_every_frame_on_its_timeline(tmp_path):
     assert abs(int(frames[7].image.mean()) - 35) <= 3
 
 
+def test_a_video_file_read_slowly_loses_no_frame_and_stops_when_left(tmp_path):
+    """Frames decoded ahead wait for the reader; leaving early ends the decoding."""
+    path = str(write_video(tmp_path / "v.avi", n_frames=30))
+    with VideoFileSource(path) as source:
+        brightness = []
+        for frame in source:
+            time.sleep(0.01)  # slower than decoding: the read-ahead queue fills up
+            brightness.append(int(frame.image.mean()))
+    assert len(brightness) == 30
+    assert all(abs(b - 5 * i) <= 3 for i, b in enumerate(brightness))
+    with VideoFileSource(path) as source:
+        frames = iter(source)
+        assert next(frames).index == 0 and next(frames).index == 1
+        frames.close()
+        assert not source._decoder.is_alive()
+        assert list(source) == []  # a file is read once
+
+
 def test_a_lost_live_source_raises_after_its_frames(tmp_path):
     # A capture of a file behaves like a camera that is unplugged once the file ends.
     capture = cv2.VideoCapture(str(write_video(tmp_path / "v.avi", n_frames=40)))
