@@ -77,11 +77,11 @@ training digits:
   or with --no-fonts, MNIST alone.
 
 shapes that are not digits:
-  letters (all but those written like digits: O, I, S, Z, b, q, ...) in the
-  handwriting fonts and OpenCV's Hershey fonts, and box outlines, drawn the
-  same way: about {NON_DIGIT_SHARE:.0%} as many as MNIST digits. A printed
-  word or the box around a stamp then reads as no digit rather than as 4s
-  and 0s. --digits-only leaves them out.
+  letters (all but those written like digits: O, I, S, Z, b, q, C, L, ...)
+  in the handwriting fonts and OpenCV's Hershey fonts, and box outlines,
+  drawn the same way: about {NON_DIGIT_SHARE:.0%} as many as MNIST digits.
+  A printed word or the box around a stamp then reads as no digit rather
+  than as 4s and 0s. --digits-only leaves them out.
 
 settings:
 {_SETTINGS}
