@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench.inputs import load_glyphs, load_reader
+from preprocessing.boxes import box_iou
 from samples.sheets import CONDITIONS
 
 DEFAULT_MODEL = Path("models/digits.joblib")
@@ -24,26 +25,6 @@ TARGETS = {"clean": 0.97, "webcam": 0.95, "hard": 0.85}
 DEFAULT_COUNT = 60
 # Seeds 9000+ are used by no test and no sample.
 DEFAULT_SEED = 9001
-
-
-def iou(a, b):
-    """Intersection over union of two ``(x, y, w, h)`` boxes.
-
-    Parameters
-    ----------
-    a, b : sequence of 4 numbers
-
-    Returns
-    -------
-    float
-    """
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _box(d):
@@ -72,7 +53,7 @@ def match_digits(truth, found, min_iou=MIN_IOU):
     int
         True positives.
     """
-    pairs = sorted(((iou(_box(t), _box(f)), i, j) for i, t in enumerate(truth)
+    pairs = sorted(((box_iou(_box(t), _box(f)), i, j) for i, t in enumerate(truth)
                     for j, f in enumerate(found)
                     if _label(t) == _label(f)), reverse=True)
     used_truth, used_found, hits = set(), set(), 0

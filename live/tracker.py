@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from preprocessing.boxes import box_iou
+
 # Weight of a vote one frame older than the next.
 _DECAY = 0.85
 # A track is steady, and may be shown while unseen, once it has been seen in
@@ -321,16 +323,9 @@ class DigitTracker:
         """Forget unseen tracks whose predicted box lies on a seen one."""
         seen = [t.box for t in self.tracks if t.missed == 0]
         self.tracks = [t for t in self.tracks
-                       if t.missed == 0 or not any(_iou(t.predict(time), b) > 0.5 for b in seen)]
+                       if t.missed == 0 or not any(box_iou(t.predict(time), b) > 0.5 for b in seen)]
 
 
 def _box_of(detection):
     return np.array([detection.x, detection.y, detection.w, detection.h], np.float64)
 
-
-def _iou(a, b):
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0

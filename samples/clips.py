@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from preprocessing.boxes import box_iou
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.paper import sample_ink, sample_paper
 from samples.presets import PRESETS, choose
@@ -222,15 +223,6 @@ def _legible(ink, paper):
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def box_iou(a, b):
-    """Intersection over union of two ``(x, y, w, h)`` boxes."""
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
 
 
 def match_frame(found, truth, min_iou=0.3):

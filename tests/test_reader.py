@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.bench_sheets import iou, match_digits, scores
+from bench.bench_sheets import match_digits, scores
+from preprocessing.boxes import box_iou
 from preprocessing.reader import DigitReader
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.paper import paper_albedo, sample_ink, sample_paper
@@ -319,7 +320,7 @@ def sheet_on_dark_rules(mnist_test, labels=(5, 8, 1, 2, 0, 3, 7, 4), size=90):
 def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
     page, truth = sheet_on_dark_rules(mnist_test)
     digits = reader.read(page).digits
-    found = [d for d in digits if any(iou(d.box, truth_box(t)) >= 0.3 for t in truth)]
+    found = [d for d in digits if any(box_iou(d.box, truth_box(t)) >= 0.3 for t in truth)]
     assert len(found) == len(truth), [(d.box, d.label) for d in digits]
     # A line through a digit's lower loop may still change its label (3 to 9).
     assert label_f1([(truth, digits)]) >= 0.75, [(d.box, d.label) for d in digits]
