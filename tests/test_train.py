@@ -246,25 +246,27 @@ def test_model_of_the_full_run_loads_with_its_metadata(cli_run, mnist):
     assert metadata["n_non_digits"] == non_digit_count(5000) > 0
 
 
-def test_no_fonts_trains_on_mnist_alone(mnist_dir, tmp_path):
-    out = tmp_path / "digits.joblib"
+def train_small(mnist_dir, folder, *options):
+    """Run the command on 3,000 digits with k=3; return the model and metrics.json."""
+    out = folder / "digits.joblib"
     result = run_cli("--data", mnist_dir, "--out", out, "--train-size", 3000, "--k", 3,
-                     "--no-fonts", "--quiet")
+                     *options, "--quiet")
     assert result.returncode == 0, result.stderr
-    metadata = load_model(out).metadata_
+    return load_model(out), json.loads((folder / "metrics.json").read_text())
+
+
+def test_no_fonts_trains_on_mnist_alone(mnist_dir, tmp_path):
+    model, metrics = train_small(mnist_dir, tmp_path, "--no-fonts")
+    metadata = model.metadata_
     assert metadata["fonts"] == [] and metadata["n_font_digits"] == 0
-    assert json.loads((tmp_path / "metrics.json").read_text())["n_font_digits"] == 0
+    assert metrics["n_font_digits"] == 0
     assert metadata["n_non_digits"] == non_digit_count(3000) > 0
 
 
 def test_digits_only_learns_no_non_digit_shapes(mnist_dir, tmp_path):
-    out = tmp_path / "digits.joblib"
-    result = run_cli("--data", mnist_dir, "--out", out, "--train-size", 3000, "--k", 3,
-                     "--digits-only", "--quiet")
-    assert result.returncode == 0, result.stderr
-    model = load_model(out)
+    model, metrics = train_small(mnist_dir, tmp_path, "--digits-only")
     assert model.metadata_["n_non_digits"] == 0
-    assert json.loads((tmp_path / "metrics.json").read_text())["n_non_digits"] == 0
+    assert metrics["n_non_digits"] == 0
     assert list(model.estimator_.classes_) == list(range(10))
 
 
