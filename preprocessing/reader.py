@@ -20,6 +20,9 @@ from preprocessing.split import split_touching
 # many times above its noise.
 _MIN_CONTRAST = 0.09
 _MIN_SIGNAL_TO_NOISE = 10
+# Digits are at least this many pixels tall in the image itself: smaller
+# specks that read as digits are noise, on a dark desk above all.
+_MIN_IMAGE_HEIGHT = 10
 # Digits shorter than this fraction of the typical confident digit are
 # fragments; marks taller than these multiples (strokes read as 1, others)
 # are not digits.
@@ -225,7 +228,8 @@ class DigitReader:
             labels, pieces = find_pieces(mask)
             pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
         pieces = join_pieces(pieces, labels)
-        pieces = [p for p in pieces if p.h >= MIN_HEIGHT
+        min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
+        pieces = [p for p in pieces if p.h >= min_height
                   and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
                   and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
 

@@ -269,6 +269,21 @@ def test_no_digits_where_there_are_none(reader, make):
             (k, [(d.box, d.label, round(d.confidence, 2)) for d in digits])
 
 
+def row_of_digits(mnist_test, size, labels=(3, 5, 8, 0, 2, 6, 4, 9)):
+    """MNIST test digits scaled to ``size`` pixels, side by side on paper."""
+    images, all_labels = mnist_test
+    ink = np.hstack([cv2.resize(images[first_of(all_labels, label)], (size, size),
+                                interpolation=cv2.INTER_AREA) for label in labels])
+    return on_paper(ink), list(labels)
+
+
+def test_specks_under_ten_pixels_are_not_digits(reader, mnist_test):
+    tiny, _ = row_of_digits(mnist_test, 13)
+    assert reader.read(tiny).digits == []
+    ordinary, labels = row_of_digits(mnist_test, 28)
+    assert [d.label for d in reader.read(ordinary).digits] == labels
+
+
 def test_a_28_by_28_image_is_read(reader, mnist_test):
     images, labels = mnist_test
     for label in range(10):
