@@ -13,13 +13,15 @@ from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
 from preprocessing.shape import (MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, ring_contrast,
-                                 signal_to_noise)
+                                 signal_to_noise, stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
-# many times above its noise.
+# many times above its noise (pixel by pixel, or at the scale of their
+# strokes).
 _MIN_CONTRAST = 0.09
 _MIN_SIGNAL_TO_NOISE = 10
+_MIN_STROKE_SIGNAL_TO_NOISE = 12
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -231,7 +233,7 @@ class DigitReader:
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         pieces = [p for p in pieces if p.h >= min_height
                   and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
-                  and signal_to_noise(p, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE]
+                  and _stands_out(p, labels, ink, roughness)]
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
@@ -240,6 +242,13 @@ class DigitReader:
         digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)]
         return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
+
+
+def _stands_out(piece, labels, ink, roughness):
+    """Whether a piece's ink stands clearly above the paper's noise, pixel by
+    pixel or, for wide faint strokes, at the scale of its strokes."""
+    return (signal_to_noise(piece, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE
+            or stroke_signal_to_noise(piece, labels, ink) >= _MIN_STROKE_SIGNAL_TO_NOISE)
 
 
 class _Judge:

@@ -1,0 +1,41 @@
+"""Contrast and noise cues of digit candidates, on real arrays."""
+
+import cv2
+import numpy as np
+
+from preprocessing.binarize import local_roughness
+from preprocessing.pieces import find_pieces
+from preprocessing.shape import signal_to_noise, stroke_signal_to_noise
+
+
+def ring_piece(shape=(200, 200), thickness=6):
+    """A 0 drawn as an ellipse outline, and its piece."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.ellipse(mask, (100, 100), (35, 60), 0, 0, 360, 1, thickness)
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 1
+    return mask, labels, pieces[0]
+
+
+def test_a_wide_faint_stroke_stands_out_at_its_own_scale():
+    rng = np.random.default_rng(0)
+    mask, labels, piece = ring_piece()
+    ink = rng.normal(0.0, 0.03, mask.shape).astype(np.float32) + 0.18 * mask
+    roughness = local_roughness(ink)
+    assert signal_to_noise(piece, labels, ink, roughness) < 10
+    assert stroke_signal_to_noise(piece, labels, ink) > 2 * signal_to_noise(piece, labels, ink,
+                                                                            roughness)
+
+
+def test_texture_does_not_stand_out_more_when_blurred():
+    rng = np.random.default_rng(1)
+    # Grain: noise correlated over several pixels, as wood or fabric.
+    grain = cv2.GaussianBlur(rng.normal(0.0, 1.0, (200, 200)).astype(np.float32), (0, 0), 3.0)
+    grain *= 0.03 / grain.std()
+    streaks = (grain > 2.0 * 0.03).astype(np.uint8)
+    labels, pieces = find_pieces(streaks)
+    assert pieces
+    roughness = local_roughness(grain)
+    for piece in pieces:
+        pixel = signal_to_noise(piece, labels, grain, roughness)
+        assert stroke_signal_to_noise(piece, labels, grain) < max(1.5 * pixel, 12), piece
