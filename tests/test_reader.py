@@ -1,5 +1,7 @@
 """Tests of the digit reader on real generated photos, with the real trained model."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ from bench.bench_sheets import match_digits, scores
 from preprocessing.boxes import box_iou
 from preprocessing.reader import DigitReader
 from samples.glyphs import GlyphSource, load_mnist_digits
+from samples.camera import Camera
 from samples.paper import paper_albedo, sample_ink, sample_paper
 from samples.sheets import Sheet, generate, make_sheet, photograph
 from train import load_model
@@ -267,6 +270,27 @@ def test_no_digits_where_there_are_none(reader, make):
         digits = reader.read(image).digits
         assert len(digits) == 0 or (len(digits) == 1 and digits[0].confidence < 0.7), \
             (k, [(d.box, d.label, round(d.confidence, 2)) for d in digits])
+
+
+def pencil_on_squared_paper(glyphs, seed):
+    """Light pencil digits on squared paper, photographed by a noisy phone
+    that sharpens: the pencil barely stands above the noise pixel by pixel."""
+    rng = np.random.default_rng(seed)
+    sheet = make_sheet(rng, glyphs, n_digits=10, digit_height=110,
+                       paper=sample_paper(rng, "cream", "grid", 110),
+                       ink=replace(sample_ink(rng, "pencil"), opacity=0.6), desk=None)
+    camera = Camera(noise=0.02, shot_noise=0.03, sharpen=0.75, gamma=1.14, vignette=0.5,
+                    gradient=0.24, blur=2.5, jpeg_quality=60)
+    centre = (sheet.size[0] / 2, sheet.size[1] / 2)
+    return photograph(sheet, rng, size=(1920, 1080), condition="hard", camera=camera,
+                      pose=dict(center=centre, scale=1.0, angle=2))
+
+
+def test_light_pencil_in_a_noisy_photo_is_read(reader, glyphs):
+    photos = [pencil_on_squared_paper(glyphs, seed) for seed in range(6)]
+    readings = [reader.read(photo.image) for photo in photos]
+    assert label_f1([(p.digits, r.digits) for p, r in zip(photos, readings)]) >= 0.7, \
+        describe(photos, readings)
 
 
 def row_of_digits(mnist_test, size, labels=(3, 5, 8, 0, 2, 6, 4, 9)):
