@@ -18,13 +18,10 @@ from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
 # many times above its noise (pixel by pixel, or at the scale of their
-# strokes); fainter ones down to _MIN_FAINT_CONTRAST need a far stronger
-# signal at the scale of their strokes.
+# strokes).
 _MIN_CONTRAST = 0.09
 _MIN_SIGNAL_TO_NOISE = 10
 _MIN_STROKE_SIGNAL_TO_NOISE = 12
-_MIN_FAINT_CONTRAST = 0.06
-_MIN_FAINT_STROKE_SIGNAL_TO_NOISE = 20
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -235,7 +232,8 @@ class DigitReader:
         pieces = join_pieces(pieces, labels)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         pieces = [p for p in pieces if p.h >= min_height
-                  and _stands_out(p, labels, ink, roughness, ring_contrast(p, labels, grey))]
+                  and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
+                  and _stands_out(p, labels, ink, roughness)]
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
@@ -246,21 +244,11 @@ class DigitReader:
         return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
 
 
-def _stands_out(piece, labels, ink, roughness, contrast):
-    """Whether a piece's ink stands clearly out of the paper.
-
-    It must contrast with the paper around it and stand above the paper's
-    noise, pixel by pixel or at the scale of its strokes (wide faint pencil).
-    Fainter strokes pass only when they stand far above the noise.
-    """
-    if contrast < _MIN_FAINT_CONTRAST:
-        return False
-    if (contrast >= _MIN_CONTRAST
-            and signal_to_noise(piece, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE):
-        return True
-    needed = (_MIN_STROKE_SIGNAL_TO_NOISE if contrast >= _MIN_CONTRAST
-              else _MIN_FAINT_STROKE_SIGNAL_TO_NOISE)
-    return stroke_signal_to_noise(piece, labels, ink) >= needed
+def _stands_out(piece, labels, ink, roughness):
+    """Whether a piece's ink stands clearly above the paper's noise, pixel by
+    pixel or, for wide faint strokes, at the scale of its strokes."""
+    return (signal_to_noise(piece, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE
+            or stroke_signal_to_noise(piece, labels, ink) >= _MIN_STROKE_SIGNAL_TO_NOISE)
 
 
 class _Judge:
