@@ -24,12 +24,12 @@ _MIN_GREY_STEP = 14.0
 # A blob at least this full of ink and this wide for its height is a dot,
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6
+_BLOB_ASPECT = 0.5
 # Stroke-scale noise: blur sigma is the stroke width (at least this) over
 # this divisor, and the noise is measured this many pixels around a piece.
 _MIN_STROKE_SIGMA = 0.7
 _STROKE_SIGMAS = 2.5
 _NOISE_MARGIN = 24
-_BLOB_ASPECT = 0.5
 
 
 def quantile(values, q):
@@ -59,13 +59,16 @@ def stroke_width(mask):
     Parameters
     ----------
     mask : ndarray, uint8
-        1 on the shape; it should not touch the array's border.
+        1 on the shape, which may touch the array's border (the border is
+        not counted as perimeter).
 
     Returns
     -------
     float
     """
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    # A one-pixel frame closes the contours of a shape cut by the border.
+    framed = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    contours, _ = cv2.findContours(framed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
     return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
 
@@ -98,8 +101,7 @@ def looks_like_digit(piece, labels):
             and not has_loop(piece.mask(labels))):
         return False
     if piece.h > 3 * MIN_HEIGHT:
-        mask = cv2.copyMakeBorder(piece.mask(labels), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-        if stroke_width(mask) > MAX_STROKE * piece.h:
+        if stroke_width(piece.mask(labels)) > MAX_STROKE * piece.h:
             return False
     return True
 
@@ -197,8 +199,7 @@ def stroke_signal_to_noise(piece, labels, ink):
         the blurred ink around it.
     """
     mask = piece.mask(labels)
-    sigma = max(_MIN_STROKE_SIGMA, stroke_width(cv2.copyMakeBorder(
-        mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0))) / _STROKE_SIGMAS
+    sigma = max(_MIN_STROKE_SIGMA, stroke_width(mask)) / _STROKE_SIGMAS
     h, w = ink.shape
     x0, y0 = max(0, piece.x - _NOISE_MARGIN), max(0, piece.y - _NOISE_MARGIN)
     x1, y1 = min(w, piece.x1 + _NOISE_MARGIN), min(h, piece.y1 + _NOISE_MARGIN)
