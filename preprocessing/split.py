@@ -20,8 +20,11 @@ _CUT_ZONE = (0.2, 0.8)
 _MAX_CUTS = 3
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
-# Parts must beat the whole by this much confidence, and reach this one.
+# Parts must beat the whole by this much confidence, and reach this one;
+# blobs wider than the aspect below are seldom one digit, and need less.
 _MARGIN = 0.15
+_WIDE = 1.15
+_WIDE_MARGIN = 0.05
 _MIN_PART_CONFIDENCE = 0.6
 
 
@@ -106,8 +109,8 @@ def split_touching(pieces, labels, confidence, depth=2):
         Label image the pieces refer to.
     confidence : callable
         Takes a list of pieces, returns their classification confidences;
-        it is called once per round with every piece (so a caller that
-        caches can classify them all in one batch) and every part to judge.
+        it is called twice per round: with the pieces wide enough to cut,
+        then with the parts of those not already too sure to be one digit.
     depth : int, default 2
         Rounds of cutting (two rounds split three touching digits).
 
@@ -121,8 +124,15 @@ def split_touching(pieces, labels, confidence, depth=2):
         hypotheses = {i: h for i, h in hypotheses.items() if h}
         if not hypotheses:
             break
-        judged = list(pieces) + [part for h in hypotheses.values() for parts in h for part in parts]
-        scores = dict(zip(map(id, judged), confidence(judged)))
+        wholes = [pieces[i] for i in hypotheses]
+        scores = dict(zip(map(id, wholes), confidence(wholes)))
+        # Parts cannot beat a whole too sure to leave them the margin.
+        hypotheses = {i: h for i, h in hypotheses.items()
+                      if scores[id(pieces[i])] + _margin(pieces[i]) <= 1.0}
+        if not hypotheses:
+            break
+        parts = [part for h in hypotheses.values() for cut in h for part in cut]
+        scores.update(zip(map(id, parts), confidence(parts)))
         result = []
         for i, piece in enumerate(pieces):
             result.extend(_better_cut(piece, hypotheses.get(i, []), scores))
@@ -138,6 +148,11 @@ def _better_cut(piece, hypotheses, scores):
         return [piece]
     worst_parts = [min(scores[id(p)] for p in parts) for parts in hypotheses]
     best = int(np.argmax(worst_parts))
-    if worst_parts[best] < max(scores[id(piece)] + _MARGIN, _MIN_PART_CONFIDENCE):
+    if worst_parts[best] < max(scores[id(piece)] + _margin(piece), _MIN_PART_CONFIDENCE):
         return [piece]
     return hypotheses[best]
+
+
+def _margin(piece):
+    """Confidence the parts of a piece must gain over the whole."""
+    return _WIDE_MARGIN if piece.w > _WIDE * piece.h else _MARGIN
