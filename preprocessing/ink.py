@@ -19,6 +19,8 @@ estimate is trusted only next to ink that the fine one found.
 import cv2
 import numpy as np
 
+from preprocessing.shrink import shrink
+
 # Longer side of the small copy on which the paper is estimated.
 _SMALL_SIDE = 160
 # Closing kernels on the small copy, in its pixels: about 1/23 and 1/6 of
@@ -107,7 +109,7 @@ class InkMap:
         self.shape = (h, w)
         self._scale = min(1.0, _SMALL_SIDE / max(h, w))
         small_size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
-        small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        small = shrink(image, small_size).astype(np.float32)
         small = small.reshape(small_size[1], small_size[0], -1)
         if light_ink:
             small = 255.0 - small
@@ -169,7 +171,7 @@ class InkMap:
         size = (max(1, round(w * factor)), max(1, round(h * factor)))
         pixels = self.image
         if factor < 1:
-            pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+            pixels = shrink(pixels, size)
         maps = cv2.resize(self._maps, size, interpolation=cv2.INTER_LINEAR)
         mixed = self.mix(pixels)
         ink = self._ink(mixed, maps)
