@@ -243,11 +243,18 @@ def _straight_runs(mask, angle, length, gap=1):
     h, w = mask.shape
     centre = (w / 2, h / 2)
     # Turn the image so the runs are horizontal, open with a horizontal line,
-    # and turn back; the canvas is enlarged so no corner is cut off.
-    side = int(np.ceil(np.hypot(h, w)))
+    # and turn back. The canvas holds the turned image with a margin wider
+    # than the kernels, so no run is cut off or reaches the canvas's edge.
+    cos, sin = abs(np.cos(angle)), abs(np.sin(angle))
+    margin = 2 * (max(length, gap) + 2)
+    size = (int(np.ceil(w * cos + h * sin)) + margin, int(np.ceil(w * sin + h * cos)) + margin)
+    # Sides of the parity of the image's diagonal fix where the turned pixels
+    # fall, whatever the angle.
+    diagonal = int(np.ceil(np.hypot(h, w)))
+    size = tuple(side + (side - diagonal) % 2 for side in size)
     turn = cv2.getRotationMatrix2D(centre, np.rad2deg(angle), 1.0)
-    turn[:, 2] += ((side - w) / 2, (side - h) / 2)
-    upright = cv2.warpAffine(mask, turn, (side, side), flags=cv2.INTER_NEAREST)
+    turn[:, 2] += ((size[0] - w) / 2, (size[1] - h) / 2)
+    upright = cv2.warpAffine(mask, turn, size, flags=cv2.INTER_NEAREST)
     # Thickening across the run first keeps thin, slightly tilted or
     # jagged lines in one piece.
     upright = cv2.dilate(upright, np.ones((3, 1), np.uint8))
