@@ -21,6 +21,10 @@ from preprocessing.split import split_touching
 # strokes).
 _MIN_CONTRAST = 0.09
 _MIN_SIGNAL_TO_NOISE = 10
+# Light strokes on a dark ground: inverted, the ground is near white, and
+# chalk that stands out plainly is a smaller share of it; the contrast floor
+# is this share of the usual one.
+_LIGHT_INK_CONTRAST = 0.6
 _MIN_STROKE_SIGNAL_TO_NOISE = 12
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
@@ -231,8 +235,9 @@ class DigitReader:
             pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
         pieces = join_pieces(pieces, labels)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
+        min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
         pieces = [p for p in pieces if p.h >= min_height
-                  and ring_contrast(p, labels, grey) >= _MIN_CONTRAST
+                  and ring_contrast(p, labels, grey) >= min_contrast
                   and _stands_out(p, labels, ink, roughness)]
 
         judge = _Judge(self.model,

@@ -12,6 +12,7 @@ from preprocessing.reader import DigitReader
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.camera import Camera
 from samples.paper import paper_albedo, sample_ink, sample_paper
+from samples.presets import PRESETS
 from samples.sheets import Sheet, generate, make_sheet, photograph
 from train import load_model
 
@@ -118,6 +119,28 @@ def test_white_strokes_on_black_are_read(reader, mnist_test):
     reading = reader.read(cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR))
     assert reading.light_ink
     assert reading.text.replace(" ", "") == "".join(str(labels[i]) for i in chosen)
+
+
+@pytest.fixture(scope="module")
+def board_photos(glyphs):
+    """Hard photos of chalk on blackboards and slates, often dim."""
+    preset = replace(PRESETS["hard"], inverted_prob=1.0,
+                     dark_paper={"blackboard": 0.5, "slate": 0.5})
+    PRESETS["hard-board"] = preset
+    try:
+        return [generate(np.random.default_rng([77, i]), glyphs, "hard-board", (1280, 720))
+                for i in range(16)]
+    finally:
+        del PRESETS["hard-board"]
+
+
+def test_chalk_on_dim_boards_is_read(reader, board_photos):
+    readings = [reader.read(p.image) for p in board_photos]
+    assert all(r.light_ink for r in readings)
+    hits = sum(match_digits(p.digits, r.digits) for p, r in zip(board_photos, readings))
+    precision, recall, _ = scores(hits, sum(len(p.digits) for p in board_photos),
+                                  sum(len(r.digits) for r in readings))
+    assert precision >= 0.85 and recall >= 0.8, describe(board_photos, readings)
 
 
 def turned_box(box, shape):
