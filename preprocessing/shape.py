@@ -18,9 +18,9 @@ MAX_STROKE = 0.3
 # Radius in pixels of the ring of paper a stroke is compared with.
 _RING = 3
 # On a ground darker than this, ink must be at least this many grey levels
-# darker still.
+# darker still (pencil on paper in a dim photo is about ten).
 _DARK_GROUND = 100.0
-_MIN_GREY_STEP = 14.0
+_MIN_GREY_STEP = 8.0
 # A blob at least this full of ink and this wide for its height is a dot,
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6

@@ -143,6 +143,14 @@ def test_chalk_on_dim_boards_is_read(reader, board_photos):
     assert precision >= 0.85 and recall >= 0.8, describe(board_photos, readings)
 
 
+def test_pencil_in_an_underexposed_shaded_photo_is_read(reader, glyphs):
+    # Exposure 0.55 under a cast shadow, with motion blur: the paper is a
+    # dark grey and the pencil only about ten grey levels darker.
+    photo = generate(np.random.default_rng([501, 29]), glyphs, "hard")
+    reading = reader.read(photo.image)
+    assert match_digits(photo.digits, reading.digits) >= 18, describe([photo], [reading])
+
+
 def turned_box(box, shape):
     """A box of an image after the image is turned a quarter clockwise."""
     x, y, w, h = box
