@@ -26,6 +26,12 @@ _MIN_SIGNAL_TO_NOISE = 10
 # is this share of the usual one.
 _LIGHT_INK_CONTRAST = 0.6
 _MIN_STROKE_SIGNAL_TO_NOISE = 12
+# Fainter candidates, down to this share of the contrast floor, pass when
+# they stand this far above the noise at the scale of their strokes (light
+# pencil), and are reported only when read with this confidence.
+_FAINT_CONTRAST = 0.7
+_FAINT_STROKE_SIGNAL_TO_NOISE = 13
+_CONFIDENT_FAINT = 0.8
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -237,16 +243,29 @@ class DigitReader:
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
         pieces = [p for p in pieces if p.h >= min_height
-                  and ring_contrast(p, labels, grey) >= min_contrast
-                  and _stands_out(p, labels, ink, roughness)]
+                  and _visible(p, labels, ink, grey, roughness, min_contrast)]
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
         candidates = _drop_frames([p for p in split_touching(pieces, labels, judge.confidences)
                                    if looks_like_digit(p, labels)])
-        digits = [d for d in judge.digits(candidates) if d.confidence >= self.min_confidence
-                  and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)]
+        digits = [d for p, d in zip(candidates, judge.digits(candidates))
+                  if d.confidence >= self.min_confidence
+                  and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)
+                  and (d.confidence >= _CONFIDENT_FAINT
+                       or ring_contrast(p, labels, grey) >= min_contrast)]
         return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
+
+
+def _visible(piece, labels, ink, grey, roughness, min_contrast):
+    """Whether a piece stands out from the paper clearly enough to be ink:
+    contrast enough and above the noise, or fainter but far above the noise
+    at the scale of its strokes (it must then read as a digit surely)."""
+    contrast = ring_contrast(piece, labels, grey)
+    if contrast >= min_contrast:
+        return _stands_out(piece, labels, ink, roughness)
+    return (contrast >= _FAINT_CONTRAST * min_contrast
+            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE)
 
 
 def _stands_out(piece, labels, ink, roughness):
