@@ -17,10 +17,13 @@ WIDE_ASPECT = 1.6
 MAX_STROKE = 0.3
 # Radius in pixels of the ring of paper a stroke is compared with.
 _RING = 3
-# On a ground darker than this, ink must be at least this many grey levels
-# darker still (pencil on paper in a dim photo is about ten).
+# On a ground darker than these, ink must be at least so many grey levels
+# darker still: pencil on paper in a dim photo is about ten, while the
+# grain of a blackboard read as paper is about as dark as that.
 _DARK_GROUND = 100.0
 _MIN_GREY_STEP = 8.0
+_VERY_DARK_GROUND = 70.0
+_MIN_GREY_STEP_VERY_DARK = 14.0
 # A blob at least this full of ink and this wide for its height is a dot,
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6
@@ -144,8 +147,10 @@ def ring_contrast(piece, labels, grey):
     values = grey[y0:y1, x0:x1]
     ink = quantile(values[inside > 0], 0.5)
     paper = quantile(values[ring > 0], 0.5)
+    # On a dark ground a faint smudge has a large relative contrast.
     if paper < _DARK_GROUND and paper - ink < _MIN_GREY_STEP:
-        # On a dark ground a faint smudge has a large relative contrast.
+        return 0.0
+    if paper < _VERY_DARK_GROUND and paper - ink < _MIN_GREY_STEP_VERY_DARK:
         return 0.0
     return (paper - ink) / max(paper, 16.0)
 
