@@ -32,6 +32,9 @@ _MIN_STROKE_SIGNAL_TO_NOISE = 12
 _FAINT_CONTRAST = 0.7
 _FAINT_STROKE_SIGNAL_TO_NOISE = 13
 _CONFIDENT_FAINT = 0.8
+# Faint pieces taller than this share of the image's shorter side are nets
+# of edges and rulings, not one pencil digit (and slow to measure).
+_FAINT_MAX_HEIGHT = 0.5
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -265,6 +268,7 @@ def _visible(piece, labels, ink, grey, roughness, min_contrast):
     if contrast >= min_contrast:
         return _stands_out(piece, labels, ink, roughness)
     return (contrast >= _FAINT_CONTRAST * min_contrast
+            and piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
             and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE)
 
 
