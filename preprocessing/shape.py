@@ -148,9 +148,8 @@ def ring_contrast(piece, labels, grey):
     ink = quantile(values[inside > 0], 0.5)
     paper = quantile(values[ring > 0], 0.5)
     # On a dark ground a faint smudge has a large relative contrast.
-    if paper < _DARK_GROUND and paper - ink < _MIN_GREY_STEP:
-        return 0.0
-    if paper < _VERY_DARK_GROUND and paper - ink < _MIN_GREY_STEP_VERY_DARK:
+    step = _MIN_GREY_STEP_VERY_DARK if paper < _VERY_DARK_GROUND else _MIN_GREY_STEP
+    if paper < _DARK_GROUND and paper - ink < step:
         return 0.0
     return (paper - ink) / max(paper, 16.0)
 
