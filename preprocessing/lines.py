@@ -42,8 +42,9 @@ _ANGLE_OFFSETS = (-2.0, 0.0, 2.0)
 # share of the pixels of the family found first.
 _CROSSING_SHARE = 0.2
 # Ink on a line at least this many times the lines' median ink is a pen
-# stroke crossing or following the line.
-_PEN_OVER_LINE = 1.5
+# stroke crossing or following the line (a thin, blurred stroke resting on a
+# rule is only about a third darker than the rule).
+_PEN_OVER_LINE = 1.3
 
 
 @dataclass

@@ -408,6 +408,27 @@ def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
     assert not margin, f"the margin line was read as digits: {[(d.box, d.label) for d in margin]}"
 
 
+def test_strokes_resting_on_a_ruled_line_are_kept(reader, mnist_test):
+    # Small digits in a light pen, each with its lowest stroke just above a
+    # grey rule: the base of a 2 must not go with the rule (a 2 read as 7).
+    images, labels = mnist_test
+    read = []
+    for label in range(10):
+        for n in range(3):
+            digit = cv2.resize(images[first_of(labels, label, n)], (50, 50),
+                               interpolation=cv2.INTER_CUBIC)
+            page = np.full((400, 600), 235, np.float32)
+            for y in range(20, 400, 55):
+                cv2.line(page, (0, y), (599, y), 140, 2, cv2.LINE_AA)
+            y0 = 185 - 2 - int(np.nonzero(digit > 128)[0].max())
+            region = page[y0:y0 + 50, 260:310]
+            darkness = digit.astype(np.float32) / 255
+            region[:] = np.minimum(region, region * (1 - darkness) + 120 * darkness)
+            page = cv2.GaussianBlur(page, (0, 0), 1.0).astype(np.uint8)
+            read.append((label, reader.read(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)).text))
+    assert sum(text == str(label) for label, text in read) >= 29, read
+
+
 @pytest.mark.parametrize("label", [7, 4, 9])
 def test_a_line_drawn_under_a_digit_is_not_part_of_it(reader, mnist_test, label):
     images, labels = mnist_test
