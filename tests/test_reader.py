@@ -415,8 +415,7 @@ def test_strokes_resting_on_a_ruled_line_are_kept(reader, mnist_test):
     read = []
     for label in range(10):
         for n in range(3):
-            digit = cv2.resize(images[first_of(labels, label, n)], (50, 50),
-                               interpolation=cv2.INTER_CUBIC)
+            digit = enlarged(images[first_of(labels, label, n)], 50)
             page = np.full((400, 600), 235, np.float32)
             for y in range(20, 400, 55):
                 cv2.line(page, (0, y), (599, y), 140, 2, cv2.LINE_AA)
