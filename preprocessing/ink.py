@@ -16,6 +16,8 @@ keeps thick marker strokes whole but bleeds along shadow edges. The coarse
 estimate is trusted only next to ink that the fine one found.
 """
 
+import copy
+
 import cv2
 import numpy as np
 
@@ -123,6 +125,26 @@ class InkMap:
         self._floor = floor
         # One array to upsample: fine paper, coarse paper, gate.
         self._maps = np.dstack([fine, coarse, gate.astype(np.float32)])
+
+    def turned(self, turn):
+        """The same ink map for the image turned by a quarter.
+
+        Parameters
+        ----------
+        turn : int
+            ``cv2.ROTATE_90_CLOCKWISE`` or ``cv2.ROTATE_90_COUNTERCLOCKWISE``.
+
+        Returns
+        -------
+        InkMap
+            Built by turning this one's image and paper estimate, which is
+            cheaper than measuring the paper again.
+        """
+        turned = copy.copy(self)
+        turned.image = cv2.rotate(self.image, turn)
+        turned.shape = self.shape[::-1]
+        turned._maps = cv2.rotate(self._maps, turn)
+        return turned
 
     def mix(self, pixels):
         """The ink channel of some pixels of the image.

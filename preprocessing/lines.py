@@ -88,6 +88,11 @@ class PrintedLines:
         out[(levels > 0) & (ink <= _PEN_OVER_LINE * levels)] = 0
         return out
 
+    def turned(self, turn):
+        """The same lines in the image turned by a quarter (``turn``: a
+        ``cv2.ROTATE_90_*`` code)."""
+        return PrintedLines(cv2.rotate(self.levels, turn))
+
     def share_on_lines(self, mask, x, y):
         """Fraction of a mask's ink that lies on the lines.
 

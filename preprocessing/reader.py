@@ -183,11 +183,14 @@ class DigitReader:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
-        score, digits, light_ink = self._read_upright(image, polarities, scale)
+        score, digits, light_ink, layers = self._read_upright(image, polarities, scale)
         if not self.upright_only and _looks_sideways(digits):
-            readings = [(self._read_upright(cv2.rotate(image, turn), (light_ink,), scale), back)
+            # The ink, its mask and the printed lines are turned, not
+            # measured again.
+            readings = [(self._read_layers(layers.turned(turn), scale, light_ink), back)
                         for turn, back in _QUARTER_TURNS]
-            (turned_score, turned, _), back = max(readings, key=lambda r: r[0][0])
+            turned, back = max(readings, key=lambda r: _score(r[0]))
+            turned_score = _score(turned)
             # More digits alone is no proof: junk adds up too. The turned
             # reading must be surer of its digits on average, and find about
             # as many.
@@ -203,17 +206,19 @@ class DigitReader:
         return _in_reading_order(digits, light_ink)
 
     def _read_upright(self, image, polarities, scale):
-        """Best reading over the given polarities: (score, digits, light_ink).
+        """Best reading over the given polarities: (score, digits, light_ink,
+        layers).
 
         The first polarity is the likelier guess; another must be clearly
         more confident to replace it, since the wrong one also finds marks.
         """
         best = None
         for light_ink in polarities:
-            digits = self._read_polarity(image, scale, light_ink)
-            score = sum(d.confidence for d in digits)
+            layers = _Layers.of(image, scale, light_ink)
+            digits = self._read_layers(layers, scale, light_ink)
+            score = _score(digits)
             if best is None or score > _OTHER_POLARITY_GAIN * best[0]:
-                best = (score, digits, light_ink)
+                best = (score, digits, light_ink, layers)
         return best
 
     def _polarities(self, image):
@@ -228,20 +233,15 @@ class DigitReader:
             return (False, True)
         return (False,)
 
-    def _read_polarity(self, image, scale, light_ink):
-        ink_map = InkMap(image, light_ink)
-        ink, grey = ink_map.resized(scale, with_pixels=True)
-        mask, roughness = ink_mask(ink, with_roughness=True)
-        if looks_drawn(image):
-            # A drawing made on a screen has no noise: pieces a pixel apart
-            # are one stroke drawn with a speckled brush, not two marks.
-            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-        labels, pieces = find_pieces(mask)
-        lines = _printed_lines(ink, mask, pieces)
+    def _read_layers(self, layers, scale, light_ink):
+        """The digits found in an image's layers (see :class:`_Layers`)."""
+        ink_map, ink, grey, roughness, lines = (layers.ink_map, layers.ink, layers.grey,
+                                                layers.roughness, layers.lines)
         if lines is not None:
-            mask = lines.remove(mask, ink)
-            labels, pieces = find_pieces(mask)
+            labels, pieces = find_pieces(lines.remove(layers.mask, ink))
             pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
+        else:
+            labels, pieces = layers.pieces or find_pieces(layers.mask)
         pieces = join_pieces(pieces, labels)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
@@ -257,7 +257,61 @@ class DigitReader:
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]
-        return _drop_edge_strokes(_drop_odd_sizes(digits), image.shape)
+        return _drop_edge_strokes(_drop_odd_sizes(digits), ink_map.shape)
+
+
+@dataclass
+class _Layers:
+    """What the digits of an image are looked for in: the ink of one
+    polarity at the working scale, its mask and the printed lines.
+
+    Attributes
+    ----------
+    ink_map : InkMap
+        Ink at full resolution, where the digits are cut from.
+    ink, grey, roughness : ndarray, float32
+        Ink strength, the ink channel and the paper's roughness.
+    mask : ndarray, uint8
+        Ink mask, printed lines included.
+    lines : PrintedLines or None
+    pieces : tuple or None
+        ``find_pieces(mask)`` when already computed.
+    """
+
+    ink_map: InkMap
+    ink: np.ndarray
+    grey: np.ndarray
+    roughness: np.ndarray
+    mask: np.ndarray
+    lines: object
+    pieces: tuple = None
+
+    @classmethod
+    def of(cls, image, scale, light_ink):
+        """Measure the layers of an image at ``scale``."""
+        ink_map = InkMap(image, light_ink)
+        ink, grey = ink_map.resized(scale, with_pixels=True)
+        mask, roughness = ink_mask(ink, with_roughness=True)
+        if looks_drawn(image):
+            # A drawing made on a screen has no noise: pieces a pixel apart
+            # are one stroke drawn with a speckled brush, not two marks.
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+        pieces = find_pieces(mask)
+        lines = _printed_lines(ink, mask, pieces[1])
+        return cls(ink_map, ink, grey, roughness, mask, lines, pieces)
+
+    def turned(self, turn):
+        """The layers of the image turned by a quarter (``turn``: a
+        ``cv2.ROTATE_90_*`` code)."""
+        return _Layers(self.ink_map.turned(turn),
+                       *(cv2.rotate(a, turn) for a in (self.ink, self.grey, self.roughness,
+                                                        self.mask)),
+                       None if self.lines is None else self.lines.turned(turn))
+
+
+def _score(digits):
+    """Total confidence of a reading's digits."""
+    return sum(d.confidence for d in digits)
 
 
 def _visible(piece, labels, ink, grey, roughness, min_contrast):
