@@ -9,6 +9,8 @@ scattered.
 import cv2
 import numpy as np
 
+from preprocessing.shrink import shrink
+
 # The guess is made on a copy whose longer side has this many pixels.
 _SIDE = 320
 # Bright pixels (by Otsu's threshold) cover at least this fraction of a
@@ -30,8 +32,7 @@ def grey_copy(image, side=_SIDE):
     h, w = grey.shape
     scale = min(1.0, side / max(h, w))
     if scale < 1:
-        grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
-                          interpolation=cv2.INTER_AREA)
+        grey = shrink(grey, (max(1, round(w * scale)), max(1, round(h * scale))))
     return grey
 
 

@@ -227,9 +227,10 @@ class DigitReader:
         # Light strokes on a dark ground are rare and hard to tell from a
         # sheet on a dark desk: whenever they are possible, both readings are
         # made and the more confident one is kept.
-        if looks_light_on_dark(image):
+        grey = grey_copy(image)
+        if looks_light_on_dark(grey):
             return (True, False)
-        if np.median(grey_copy(image)) < DARK_MEDIAN:
+        if np.median(grey) < DARK_MEDIAN:
             return (False, True)
         return (False,)
 
