@@ -73,6 +73,9 @@ _NET_SPAN = 0.5
 # Pieces left on the printed lines with at least this share of their ink
 # are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
+# A digit on the image's edge shorter than this share of its shorter side is
+# cut off by the frame.
+_CUT_OFF_HEIGHT = 0.5
 # A candidate enclosing another at least this tall (relative) is a frame.
 _ENCLOSED_HEIGHT = 0.25
 
@@ -495,11 +498,14 @@ def _drop_odd_sizes(digits):
 
 
 def _drop_edge_strokes(digits, shape):
-    """Drop 1s on the image's edge: there they are almost always a stretch of
-    the paper's edge or a stroke cut off by the frame."""
+    """Drop digits cut by the image's edge: 1s there are almost always a
+    stretch of the paper's edge, and smaller marks a digit cut off by the
+    frame or the corner of a shadow. (A digit that fills a drawing or a
+    close crop may touch the edge.)"""
     h, w = shape[:2]
 
     def on_edge(d):
         return d.x <= 0 or d.y <= 0 or d.x + d.w >= w or d.y + d.h >= h
 
-    return [d for d in digits if not (d.label == 1 and on_edge(d))]
+    return [d for d in digits
+            if not (on_edge(d) and (d.label == 1 or d.h < _CUT_OFF_HEIGHT * min(h, w)))]

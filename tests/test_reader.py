@@ -349,6 +349,19 @@ def test_specks_under_ten_pixels_are_not_digits(reader, mnist_test):
     assert [d.label for d in reader.read(ordinary).digits] == labels
 
 
+@pytest.mark.parametrize("n", range(3))
+def test_digits_cut_in_half_by_the_frame_are_not_reported(reader, mnist_test, n):
+    images, all_labels = mnist_test
+    labels, size = (3, 5, 8, 0, 2, 6, 4, 9), 60
+    ink = np.hstack([enlarged(images[first_of(all_labels, label, n)], size) for label in labels])
+    page = on_paper(ink)
+    # Half of the first and of the last digit are in the picture.
+    picture = page[:, 50 + size // 2:50 + 7 * size + size // 2]
+    reading = reader.read(picture)
+    assert [d.label for d in reading.digits] == list(labels[1:7]), \
+        [(d.box, d.label) for d in reading.digits]
+
+
 def test_a_28_by_28_image_is_read(reader, mnist_test):
     images, labels = mnist_test
     for label in range(10):
