@@ -443,25 +443,24 @@ def _printed_lines(ink, mask, pieces):
     pieces so that no digit's stroke is long enough to pass for a line.
 
     Digits written on dark lines make one net with them, and when such nets
-    set the typical height, no line is long enough. So when that height is
-    large, a piece spans much of the image and no line is found, families of
-    parallel lines are looked for without it, and the height is measured
-    again on what they leave.
+    set the typical height, only the longest lines, or none, are long
+    enough. So when that height is large and a piece spans much of the
+    image, families of parallel lines are looked for first without it, and
+    the height is measured again on what they leave.
     """
     longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
     height = _typical_height(pieces)
-    lines = find_printed_lines(ink, mask, height, longest=longest)
-    if (lines is not None or height is None or height < _NET_HEIGHT * min(mask.shape)
-            or longest < _NET_SPAN * float(np.hypot(*mask.shape))):
-        return lines
-    families = find_printed_lines(ink, mask, longest=longest, families_only=True)
-    if families is None:
-        return None
-    _, rest = find_pieces(families.remove(mask, ink))
-    digit_height = _typical_height(rest)
-    if digit_height is None or digit_height >= height:
-        return None
-    return find_printed_lines(ink, mask, digit_height, longest=longest)
+    if (height is not None and height >= _NET_HEIGHT * min(mask.shape)
+            and longest >= _NET_SPAN * float(np.hypot(*mask.shape))):
+        # A net: the lines found with its height would be only the longest
+        # family, and the others would be cut into digit-sized strokes.
+        families = find_printed_lines(ink, mask, longest=longest, families_only=True)
+        if families is not None:
+            _, rest = find_pieces(families.remove(mask, ink))
+            digit_height = _typical_height(rest)
+            if digit_height is not None and digit_height < height:
+                return find_printed_lines(ink, mask, digit_height, longest=longest)
+    return find_printed_lines(ink, mask, height, longest=longest)
 
 
 def _line_remnant(piece, labels, lines):

@@ -216,6 +216,17 @@ def test_digits_on_grid_paper_are_read(grid_photos, grid_readings):
     assert f1 >= MIN_F1, describe(grid_photos, grid_readings)
 
 
+def test_digits_in_one_net_with_a_dark_grid_are_read(reader, glyphs):
+    # A webcam shot of squared paper whose dark lines join all the digits
+    # into one net: the net sets the typical height, and the lines found
+    # with it were only the long horizontal family, which cut the vertical
+    # lines into digit-sized strokes (eight true digits, none read).
+    photo = generate(np.random.default_rng([9102, 53]), glyphs, "webcam")
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == 8
+    assert match_digits(photo.digits, reading.digits) >= 6, (photo.text, reading.text)
+
+
 def touching_pair(first, second, overlap=3):
     """Two white-on-black digits side by side, their ink overlapping by a few pixels."""
     def joined(shift):
