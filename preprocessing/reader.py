@@ -186,11 +186,12 @@ class DigitReader:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
-        score, digits, light_ink, layers = self._read_upright(image, polarities, scale)
+        score, digits, layers = self._read_upright(image, polarities, scale)
+        light_ink = layers.ink_map.light_ink
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
-            readings = [(self._read_layers(layers.turned(turn), scale, light_ink), back)
+            readings = [(self._read_layers(layers.turned(turn)), back)
                         for turn, back in _QUARTER_TURNS]
             turned, back = max(readings, key=lambda r: _score(r[0]))
             turned_score = _score(turned)
@@ -209,8 +210,7 @@ class DigitReader:
         return _in_reading_order(digits, light_ink)
 
     def _read_upright(self, image, polarities, scale):
-        """Best reading over the given polarities: (score, digits, light_ink,
-        layers).
+        """Best reading over the given polarities: (score, digits, layers).
 
         The first polarity is the likelier guess; another must be clearly
         more confident to replace it, since the wrong one also finds marks.
@@ -218,10 +218,10 @@ class DigitReader:
         best = None
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink)
-            digits = self._read_layers(layers, scale, light_ink)
+            digits = self._read_layers(layers)
             score = _score(digits)
             if best is None or score > _OTHER_POLARITY_GAIN * best[0]:
-                best = (score, digits, light_ink, layers)
+                best = (score, digits, layers)
         return best
 
     def _polarities(self, image):
@@ -237,15 +237,16 @@ class DigitReader:
             return (False, True)
         return (False,)
 
-    def _read_layers(self, layers, scale, light_ink):
+    def _read_layers(self, layers):
         """The digits found in an image's layers (see :class:`_Layers`)."""
         ink_map, ink, grey, roughness, lines = (layers.ink_map, layers.ink, layers.grey,
                                                 layers.roughness, layers.lines)
+        scale, light_ink = layers.scale, ink_map.light_ink
         if lines is not None:
             labels, pieces = find_pieces(lines.remove(layers.mask, ink))
             pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
         else:
-            labels, pieces = layers.pieces or find_pieces(layers.mask)
+            labels, pieces = layers.mask_pieces or find_pieces(layers.mask)
         pieces = join_pieces(pieces, labels)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
@@ -261,7 +262,7 @@ class DigitReader:
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]
-        return _drop_edge_strokes(_drop_odd_sizes(digits), ink_map.shape)
+        return _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
 
 
 @dataclass
@@ -272,23 +273,27 @@ class _Layers:
     Attributes
     ----------
     ink_map : InkMap
-        Ink at full resolution, where the digits are cut from.
+        Ink at full resolution, where the digits are cut from; it knows the
+        polarity.
+    scale : float
+        Working resolution relative to the image.
     ink, grey, roughness : ndarray, float32
         Ink strength, the ink channel and the paper's roughness.
     mask : ndarray, uint8
         Ink mask, printed lines included.
     lines : PrintedLines or None
-    pieces : tuple or None
-        ``find_pieces(mask)`` when already computed.
+    mask_pieces : tuple or None
+        ``find_pieces(mask)`` (labels and pieces) when already computed.
     """
 
     ink_map: InkMap
+    scale: float
     ink: np.ndarray
     grey: np.ndarray
     roughness: np.ndarray
     mask: np.ndarray
     lines: object
-    pieces: tuple = None
+    mask_pieces: tuple = None
 
     @classmethod
     def of(cls, image, scale, light_ink):
@@ -300,14 +305,14 @@ class _Layers:
             # A drawing made on a screen has no noise: pieces a pixel apart
             # are one stroke drawn with a speckled brush, not two marks.
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-        pieces = find_pieces(mask)
-        lines = _printed_lines(ink, mask, pieces[1])
-        return cls(ink_map, ink, grey, roughness, mask, lines, pieces)
+        labels, pieces = find_pieces(mask)
+        lines = _printed_lines(ink, mask, pieces)
+        return cls(ink_map, scale, ink, grey, roughness, mask, lines, (labels, pieces))
 
     def turned(self, turn):
         """The layers of the image turned by a quarter (``turn``: a
         ``cv2.ROTATE_90_*`` code)."""
-        return _Layers(self.ink_map.turned(turn),
+        return _Layers(self.ink_map.turned(turn), self.scale,
                        *(cv2.rotate(a, turn) for a in (self.ink, self.grey, self.roughness,
                                                         self.mask)),
                        None if self.lines is None else self.lines.turned(turn))
@@ -496,7 +501,7 @@ def _drop_odd_sizes(digits):
             if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
 
 
-def _drop_edge_strokes(digits, shape):
+def _drop_cut_off(digits, shape):
     """Drop digits cut by the image's edge: 1s there are almost always a
     stretch of the paper's edge, and smaller marks a digit cut off by the
     frame or the corner of a shadow. (A digit that fills a drawing or a
