@@ -219,3 +219,16 @@ def test_importing_the_package_stays_light():
 
 def test_model_error_is_an_exception():
     assert issubclass(ModelError, Exception)
+
+
+def test_reading_with_a_loaded_model_does_not_import_scikit_learn(model_file):
+    # Importing scikit-learn costs more than a second of every command's start.
+    code = ("import sys, numpy as np; from train import load_model; "
+            f"model = load_model({str(model_file)!r}); "
+            "proba, typicality = model.assess(np.zeros((3, 28, 28), np.uint8)); "
+            "assert proba.shape == (3, 10); "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'scipy')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

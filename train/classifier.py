@@ -1,15 +1,9 @@
 """The digit classifier: features of MNIST-format digits, then a classifier."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
-from sklearn.svm import SVC
-from sklearn.utils.validation import check_is_fitted
 
 from preprocessing.normalize import MNIST_SIZE
+from train.estimator import Estimator, check_fitted
 from train.features import digit_features
 from train.knn import KNeighborsVoter
 
@@ -43,23 +37,32 @@ def make_estimator(name, n_neighbors=4, random_state=0):
     Returns
     -------
     estimator
-        An unfitted scikit-learn classifier with ``predict_proba``.
+        An unfitted classifier with the scikit-learn interface and ``predict_proba``.
     """
+    # scikit-learn is imported only here and in fit: a model that is loaded
+    # to read digits does not need it (see train.estimator).
     if name == "knn":
         return KNeighborsVoter(n_neighbors=n_neighbors, weights="distance")
     if name == "svm":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import SVC
+
         # Probabilities by Platt scaling, fitted on held-out folds.
         return CalibratedClassifierCV(SVC(C=10, gamma="scale", random_state=random_state),
                                       method="sigmoid", cv=3, ensemble=False)
     if name == "logreg":
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=10, max_iter=1000)
     if name == "mlp":
+        from sklearn.neural_network import MLPClassifier
+
         return MLPClassifier(hidden_layer_sizes=(256,), early_stopping=True,
                              random_state=random_state)
     raise ValueError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
 
 
-class DigitClassifier(ClassifierMixin, BaseEstimator):
+class DigitClassifier(Estimator):
     """Classify 28x28 MNIST-format digits.
 
     Each digit is deskewed, described by gradient-orientation histograms,
@@ -82,7 +85,10 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (10,)
         The digits; shapes learnt as not digits are no class of their own.
-    pca_ : sklearn.decomposition.PCA
+    mean_ : ndarray of shape (n_features,)
+        Mean of the training features.
+    components_ : ndarray of shape (n_components, n_features)
+        Their principal axes, by decreasing variance.
     estimator_ : the fitted classifier on projected features
     """
 
@@ -132,7 +138,10 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         features = digit_features(X, self.bins, self.cell)
         rng = np.random.default_rng(self.random_state)
         sample = rng.permutation(len(features))[:_PCA_SAMPLES]
-        self.pca_ = PCA(self.n_components, random_state=self.random_state).fit(features[sample])
+        from sklearn.decomposition import PCA
+
+        pca = PCA(self.n_components, random_state=self.random_state).fit(features[sample])
+        self.mean_, self.components_ = pca.mean_, pca.components_
         projected = self._project(features)
         self.estimator_ = make_estimator(self.classifier, self.n_neighbors, self.random_state)
         self.estimator_.fit(projected, y)
@@ -169,11 +178,11 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (N, n_components), float32
         """
-        check_is_fitted(self, "pca_")
+        check_fitted(self, "components_")
         return self._project(digit_features(_check_digits(X), self.bins, self.cell))
 
     def _project(self, features):
-        return ((features - self.pca_.mean_) @ self.pca_.components_.T).astype(np.float32)
+        return ((features - self.mean_) @ self.components_.T).astype(np.float32)
 
     def predict_proba(self, X):
         """Probability of each class for each digit.
@@ -188,7 +197,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to one; columns follow ``classes_``. Each row is the
             probability of each digit if the shape is a digit at all.
         """
-        check_is_fitted(self, "estimator_")
+        check_fitted(self, "estimator_")
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)), np.float32)
         return self._split_digit_votes(self.estimator_.predict_proba(self.transform(X)))[0]
@@ -213,7 +222,7 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (N, 10)
         typicality : ndarray of shape (N,), float32, in [0, 1]
         """
-        check_is_fitted(self, "estimator_")
+        check_fitted(self, "estimator_")
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)), np.float32), np.zeros(0, np.float32)
         projected = self.transform(X)
@@ -252,7 +261,8 @@ class DigitClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (N,)
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 def _check_digits(X):

@@ -14,9 +14,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
+
+from train.estimator import Estimator, check_fitted
 
 # Queries handled per matrix product: the distance block (chunk x training
 # samples, float32) stays about 30 MB for 60,000 samples.
@@ -26,7 +26,7 @@ _CHUNK = 128
 _HEAD = 48
 
 
-class KNeighborsVoter(ClassifierMixin, BaseEstimator):
+class KNeighborsVoter(Estimator):
     """k-nearest-neighbours classifier with inverse-distance voting.
 
     Parameters
@@ -102,7 +102,7 @@ class KNeighborsVoter(ClassifierMixin, BaseEstimator):
             Euclidean distances, nearest first.
         indices : ndarray of shape (n_queries, n_neighbors), int64
         """
-        check_is_fitted(self, "_X")
+        check_fitted(self, "_X")
         k = min(n_neighbors or self.n_neighbors, len(self._X))
         X = np.ascontiguousarray(X, dtype=np.float32)
         distances = np.empty((len(X), k), np.float32)

@@ -2,7 +2,7 @@
 
 A model file is a joblib dump (a pickle) of a dict::
 
-    {"format": "paperdigits-model", "format_version": 1,
+    {"format": "paperdigits-model", "format_version": 2,
      "model": <fitted DigitClassifier>, "metadata": {...}}
 
 Loading a pickle can run arbitrary code: only load model files from trusted
@@ -23,7 +23,7 @@ from train.atomic import atomic_path
 from train.classifier import DigitClassifier
 
 FORMAT = "paperdigits-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_MODEL_PATH = Path("models") / "digits.joblib"
 
 # What unpickling a damaged or foreign file can raise.
