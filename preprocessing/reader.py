@@ -78,6 +78,12 @@ _ON_LINE_SHARE = 0.8
 _CUT_OFF_HEIGHT = 0.5
 # A candidate enclosing another at least this tall (relative) is a frame.
 _ENCLOSED_HEIGHT = 0.25
+# The dark margin of a desk around a whole sheet is a ring: ink on less than
+# this share of its box, and at most this share of it inside the box's middle
+# (inset by this share of each side, for a turned or tilted sheet).
+_RING_FILL = 0.3
+_RING_INSIDE = 0.02
+_RING_INSET = 0.25
 
 
 @dataclass(frozen=True)
@@ -306,7 +312,7 @@ class _Layers:
             # are one stroke drawn with a speckled brush, not two marks.
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         labels, pieces = find_pieces(mask)
-        lines = _printed_lines(ink, mask, pieces)
+        lines = _printed_lines(ink, mask, labels, pieces)
         return cls(ink_map, scale, ink, grey, roughness, mask, lines, (labels, pieces))
 
     def turned(self, turn):
@@ -443,7 +449,7 @@ def _typical_height(pieces):
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))
 
 
-def _printed_lines(ink, mask, pieces):
+def _printed_lines(ink, mask, labels, pieces):
     """Printed lines of an ink mask, searched with the typical height of its
     pieces so that no digit's stroke is long enough to pass for a line.
 
@@ -453,7 +459,11 @@ def _printed_lines(ink, mask, pieces):
     image, families of parallel lines are looked for first without it, and
     the height is measured again on what they leave.
     """
-    longest = max((float(np.hypot(p.w, p.h)) for p in pieces), default=0.0)
+    # The dark margin of a desk around the sheet is long and straight, but
+    # touches no digit: alone, it is not worth the search (a third of a
+    # webcam frame's time).
+    longest = max((float(np.hypot(p.w, p.h)) for p in pieces
+                   if not _ring_around_the_rest(p, labels, pieces)), default=0.0)
     height = _typical_height(pieces)
     if (height is not None and height >= _NET_HEIGHT * min(mask.shape)
             and longest >= _NET_SPAN * float(np.hypot(*mask.shape))):
@@ -472,6 +482,20 @@ def _line_remnant(piece, labels, lines):
     """Whether a piece is a stretch of a printed line left behind (darker
     than the rest of its line): almost all of its ink lies on the line."""
     return lines.share_on_lines(piece.mask(labels), piece.x, piece.y) >= _ON_LINE_SHARE
+
+
+def _ring_around_the_rest(piece, labels, pieces):
+    """Whether a piece is a thin ring around all the other sizeable pieces,
+    with no ink of its own in its middle."""
+    if piece.area >= _RING_FILL * piece.w * piece.h:
+        return False
+    others = [q for q in pieces if q is not piece and q.h >= MIN_HEIGHT]
+    if not others or not all(piece.x < q.x + q.w / 2 < piece.x1
+                             and piece.y < q.y + q.h / 2 < piece.y1 for q in others):
+        return False
+    dx, dy = int(_RING_INSET * piece.w), int(_RING_INSET * piece.h)
+    inside = piece.mask(labels)[dy:piece.h - dy, dx:piece.w - dx]
+    return np.count_nonzero(inside) <= _RING_INSIDE * piece.area
 
 
 def _drop_frames(pieces):

@@ -8,7 +8,7 @@ import pytest
 
 from bench.bench_sheets import match_digits, scores
 from preprocessing.boxes import box_iou
-from preprocessing.reader import DigitReader
+from preprocessing.reader import DigitReader, _Layers
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.camera import Camera
 from samples.paper import paper_albedo, sample_ink, sample_paper
@@ -430,6 +430,41 @@ def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
     assert label_f1([(truth, digits)]) >= 0.75, [(d.box, d.label) for d in digits]
     margin = [d for d in digits if d.x < 90]
     assert not margin, f"the margin line was read as digits: {[(d.box, d.label) for d in margin]}"
+
+
+def sheet_on_dark_desk(mnist_test, ruled, rows=((2, 0, 7, 4, 9, 1), (5, 2, 8, 6, 0, 4))):
+    """Two rows of digits on a sheet turned a little on a dark desk (the desk
+    along the sheet's edge rings the sheet with dark ink); optionally ruled
+    in light blue."""
+    images, all_labels = mnist_test
+    sheet = np.full((300, 440, 3), 235, np.uint8)
+    if ruled:
+        for y in range(24, 300, 36):
+            cv2.line(sheet, (0, y), (439, y), (205, 170, 150), 2, cv2.LINE_AA)
+    for row, labels in enumerate(rows):
+        for k, label in enumerate(labels):
+            darkness = (enlarged(images[first_of(all_labels, label)], 56) / 255.0)[:, :, None]
+            y0, x0 = 70 + 100 * row, 40 + 62 * k
+            region = sheet[y0:y0 + 56, x0:x0 + 56]
+            region[:] = (region * (1 - darkness)
+                         + np.float32([120, 40, 30]) * darkness).astype(np.uint8)
+    turn = cv2.getRotationMatrix2D((220, 150), 6, 1.0)
+    turn[:, 2] += (100, 90)
+    frame = np.full((480, 640, 3), 45, np.uint8)
+    cv2.warpAffine(sheet, turn, (640, 480), dst=frame, borderMode=cv2.BORDER_TRANSPARENT)
+    noise = np.random.default_rng(0).normal(0, 4, frame.shape)
+    text = "".join("".join(map(str, labels)) for labels in rows)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8), text
+
+
+@pytest.mark.parametrize("ruled", [False, True])
+def test_only_sheets_with_lines_are_searched_for_lines(reader, mnist_test, ruled):
+    # The dark ring of desk around a plain sheet is no reason to search for
+    # printed lines (that search is a third of a webcam frame's time); the
+    # rules of a ruled sheet on the same desk still are found.
+    image, text = sheet_on_dark_desk(mnist_test, ruled)
+    assert (_Layers.of(image, 1.0, False).lines is not None) == ruled
+    assert reader.read(image).text.replace(" ", "") == text
 
 
 def test_strokes_resting_on_a_ruled_line_are_kept(reader, mnist_test):
