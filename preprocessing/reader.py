@@ -462,8 +462,9 @@ def _printed_lines(ink, mask, labels, pieces):
     # The dark margin of a desk around the sheet is long and straight, but
     # touches no digit: alone, it is not worth the search (a third of a
     # webcam frame's time).
-    longest = max((float(np.hypot(p.w, p.h)) for p in pieces
-                   if not _ring_around_the_rest(p, labels, pieces)), default=0.0)
+    by_length = sorted(pieces, key=lambda p: p.w * p.w + p.h * p.h, reverse=True)
+    longest = next((float(np.hypot(p.w, p.h)) for p in by_length
+                    if not _ring_around_the_rest(p, labels, pieces)), 0.0)
     height = _typical_height(pieces)
     if (height is not None and height >= _NET_HEIGHT * min(mask.shape)
             and longest >= _NET_SPAN * float(np.hypot(*mask.shape))):
@@ -490,8 +491,7 @@ def _ring_around_the_rest(piece, labels, pieces):
     if piece.area >= _RING_FILL * piece.w * piece.h:
         return False
     others = [q for q in pieces if q is not piece and q.h >= MIN_HEIGHT]
-    if not others or not all(piece.x < q.x + q.w / 2 < piece.x1
-                             and piece.y < q.y + q.h / 2 < piece.y1 for q in others):
+    if not others or not all(_centre_inside(q, piece) for q in others):
         return False
     dx, dy = int(_RING_INSET * piece.w), int(_RING_INSET * piece.h)
     inside = piece.mask(labels)[dy:piece.h - dy, dx:piece.w - dx]
@@ -503,10 +503,15 @@ def _drop_frames(pieces):
     the outline of a small sheet. A digit's loops are empty (a dot in a 0 is
     too small to count)."""
     def encloses(outer, inner):
-        cx, cy = inner.x + inner.w / 2, inner.y + inner.h / 2
-        return (inner is not outer and outer.x < cx < outer.x1 and outer.y < cy < outer.y1
+        return (inner is not outer and _centre_inside(inner, outer)
                 and inner.h >= _ENCLOSED_HEIGHT * outer.h and inner.area < outer.area)
     return [p for p in pieces if not any(encloses(p, q) for q in pieces)]
+
+
+def _centre_inside(inner, outer):
+    """Whether a piece's centre lies strictly inside another's box."""
+    return (outer.x < inner.x + inner.w / 2 < outer.x1
+            and outer.y < inner.y + inner.h / 2 < outer.y1)
 
 
 def _drop_odd_sizes(digits):

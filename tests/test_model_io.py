@@ -207,14 +207,19 @@ def test_unreadable_file(model_file):
 # --- package ------------------------------------------------------------------
 
 
+def run_fresh_python(code):
+    """What some Python code prints in a new interpreter (it must succeed)."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_importing_the_package_stays_light():
     code = ("import sys, train; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
             "print(sorted(train.__all__))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['DigitClassifier', 'ModelError', 'load_model', 'save_model']"
+    assert run_fresh_python(code) == "['DigitClassifier', 'ModelError', 'load_model', 'save_model']"
 
 
 def test_model_error_is_an_exception():
@@ -227,8 +232,6 @@ def test_reading_with_a_loaded_model_does_not_import_scikit_learn(model_file):
             f"model = load_model({str(model_file)!r}); "
             "proba, typicality = model.assess(np.zeros((3, 28, 28), np.uint8)); "
             "assert proba.shape == (3, 10); "
-            "print(sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'scipy')))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+            "print(sorted(name for name in sys.modules "
+            "if name.split('.')[0] in ('sklearn', 'scipy')))")
+    assert run_fresh_python(code) == "[]"
