@@ -112,6 +112,26 @@ class PrintedLines:
         ink = mask > 0
         return float(np.count_nonzero(ink & on_lines)) / max(np.count_nonzero(ink), 1)
 
+    def level_under(self, mask, x, y):
+        """Median line level under the part of a mask's ink on the lines.
+
+        Parameters
+        ----------
+        mask : ndarray, uint8
+            1 on ink, at the resolution the lines were found.
+        x, y : int
+            Where the mask's top left corner lies.
+
+        Returns
+        -------
+        float
+            0.0 where none of the ink lies on a line.
+        """
+        h, w = mask.shape
+        levels = self.levels[y:y + h, x:x + w][mask > 0]
+        levels = levels[levels > 0]
+        return float(np.median(levels)) if levels.size else 0.0
+
 
 def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only=False):
     """Find the printed lines in an ink mask.

@@ -73,6 +73,9 @@ _NET_SPAN = 0.5
 # Pieces left on the printed lines with at least this share of their ink
 # are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
+# ... unless their ink is over this many times the lines' own: then they are
+# pen strokes that follow a line (small digits on a fine grid).
+_REMNANT_INK = 2.5
 # A digit on the image's edge shorter than this share of its shorter side is
 # cut off by the frame.
 _CUT_OFF_HEIGHT = 0.5
@@ -250,7 +253,7 @@ class DigitReader:
         scale, light_ink = layers.scale, ink_map.light_ink
         if lines is not None:
             labels, pieces = find_pieces(lines.remove(layers.mask, ink))
-            pieces = [p for p in pieces if not _line_remnant(p, labels, lines)]
+            pieces = [p for p in pieces if not _line_remnant(p, labels, ink, lines)]
         else:
             labels, pieces = layers.mask_pieces or find_pieces(layers.mask)
         pieces = join_pieces(pieces, labels)
@@ -479,10 +482,15 @@ def _printed_lines(ink, mask, labels, pieces):
     return find_printed_lines(ink, mask, height, longest=longest)
 
 
-def _line_remnant(piece, labels, lines):
+def _line_remnant(piece, labels, ink, lines):
     """Whether a piece is a stretch of a printed line left behind (darker
-    than the rest of its line): almost all of its ink lies on the line."""
-    return lines.share_on_lines(piece.mask(labels), piece.x, piece.y) >= _ON_LINE_SHARE
+    than the rest of its line, yet far lighter than a pen): almost all of
+    its ink lies on the line."""
+    mask = piece.mask(labels)
+    if lines.share_on_lines(mask, piece.x, piece.y) < _ON_LINE_SHARE:
+        return False
+    strokes = ink[piece.y:piece.y + piece.h, piece.x:piece.x + piece.w][mask > 0]
+    return float(np.median(strokes)) <= _REMNANT_INK * lines.level_under(mask, piece.x, piece.y)
 
 
 def _ring_around_the_rest(piece, labels, pieces):

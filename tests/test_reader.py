@@ -227,6 +227,16 @@ def test_digits_in_one_net_with_a_dark_grid_are_read(reader, glyphs):
     assert match_digits(photo.digits, reading.digits) >= 6, (photo.text, reading.text)
 
 
+def test_small_digits_on_a_fine_grid_are_not_taken_for_its_lines(reader, glyphs):
+    # Red digits about one square tall: nearly all of each digit's ink lies
+    # on or beside a grid line, but it is far darker than the lines (nine of
+    # fourteen digits were dropped as stretches of line).
+    photo = generate(np.random.default_rng([9103, 75]), glyphs, "webcam")
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == 14
+    assert match_digits(photo.digits, reading.digits) >= 12, (photo.text, reading.text)
+
+
 def touching_pair(first, second, overlap=3):
     """Two white-on-black digits side by side, their ink overlapping by a few pixels."""
     def joined(shift):
