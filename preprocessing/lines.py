@@ -22,6 +22,14 @@ _MIN_DIGIT_HEIGHTS = 2.5
 # Straight runs this long (as a fraction of the shorter side, or in digit
 # heights when known) along a line family's direction are line pixels.
 _RUN_LENGTH = 0.12
+# Printed lines far fainter than the pen are found with shorter runs, this
+# many digit heights: where a pen stroke follows such a line, its darker ink
+# keeps it in the mask (see _PEN_OVER_LINE), and lines bent by the lens or
+# broken by noise seldom run straight for longer.
+_FAINT_RUN_HEIGHTS = 1.5
+# Lines are that faint when the ink along them is at most this share of the
+# pen's (the 90th percentile of all ink).
+_FAINT_LINE = 0.5
 # Gaps along a line that the transform bridges, as a fraction of the
 # shorter side (faint or noisy lines break up).
 _MAX_GAP = 0.02
@@ -161,29 +169,35 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
     side = min(mask.shape)
     min_length = _MIN_LENGTH * side
     run = _RUN_LENGTH * side
+    faint_run = run
     if digit_height:
         min_length = max(min_length, _MIN_DIGIT_HEIGHTS * digit_height)
+        faint_run = max(run, _FAINT_RUN_HEIGHTS * digit_height)
         run = max(run, _MIN_DIGIT_HEIGHTS * digit_height)
     if longest is None:
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         longest = float(np.hypot(stats[1:, 2], stats[1:, 3]).max(initial=0.0))
     if longest < 0.5 * min_length:
         return None
-    angles = _family_angles(mask, min_length, families_only)
+    angles, members = _family_angles(mask, min_length, families_only)
     if not angles:
         return None
+    pen = _pen_ink(ink, mask)
+    runs = [faint_run if _faint_family(ink, segments, angle, pen) else run
+            for angle, segments in zip(angles, members)]
     gap = max(3, int(_MAX_GAP * side / 2))
     # Runs are looked for on a half-size copy, four times faster; a line
     # stays a line, and the result is fitted back onto the full mask.
     h, w = mask.shape
     half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     half = (half > 0).view(np.uint8)
-    families = [_family_pixels(half, angle, int(run / 2), max(2, gap // 2)) for angle in angles]
+    families = [_family_pixels(half, angle, int(length / 2), max(2, gap // 2))
+                for angle, length in zip(angles, runs)]
     found = max(np.count_nonzero(f) for f in families)
     # Squared paper: the crossing family may be too faint or broken for the
     # transform; look for it directly.
-    for angle in angles:
-        crossing = _family_pixels(half, angle + np.pi / 2, int(run / 2), max(2, gap // 2))
+    for angle, length in zip(angles, runs):
+        crossing = _family_pixels(half, angle + np.pi / 2, int(length / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
             families.append(crossing)
     levels = np.zeros((h, w), np.float32)
@@ -210,8 +224,36 @@ def _family_pixels(mask, angle, length, gap):
     return pixels
 
 
+def _faint_family(ink, segments, angle, pen):
+    """Whether a family's segments are printed lines far fainter than the
+    pen: several distinct lines (not one long stroke, nor a sheet's two
+    edges), with ink at most ``_FAINT_LINE`` of the pen's."""
+    return (_distinct_lines(segments, angle, min(ink.shape)) >= _FAMILY_SIZE
+            and _line_ink(ink, segments) <= _FAINT_LINE * pen)
+
+
+def _pen_ink(ink, mask):
+    """Ink strength of the pen: the 90th percentile over the mask (the
+    strokes are the strongest ink, even where lines outnumber them)."""
+    values = ink[mask > 0][::4]
+    if values.size == 0:
+        return 0.0
+    k = int(0.9 * (values.size - 1))
+    return float(np.partition(values, k)[k])
+
+
+def _line_ink(ink, segments):
+    """Median ink strength along some line segments ``(x0, y0, x1, y1)``."""
+    h, w = ink.shape
+    points = np.concatenate([np.linspace(s[:2], s[2:], 32) for s in segments.astype(np.float32)])
+    xs = np.clip(np.rint(points[:, 0]).astype(int), 0, w - 1)
+    ys = np.clip(np.rint(points[:, 1]).astype(int), 0, h - 1)
+    return float(np.median(ink[ys, xs]))
+
+
 def _family_angles(mask, min_length, families_only=False):
-    """Angles (radians, 0..pi) of the families of long straight lines.
+    """Angles (radians, 0..pi) of the families of long straight lines, and
+    the segments ``(x0, y0, x1, y1)`` of each.
 
     With ``families_only``, a family needs at least ``_FAMILY_SIZE``
     distinct lines that cross most of the image, and a lone line does not
@@ -225,13 +267,13 @@ def _family_angles(mask, min_length, families_only=False):
                                threshold=int(min_length * 0.3), minLineLength=min_length / 2,
                                maxLineGap=max(2, _MAX_GAP * min(h, w) / 2))
     if segments is None:
-        return []
+        return [], []
     segments = segments.reshape(-1, 4) * 2
     dx = segments[:, 2] - segments[:, 0]
     dy = segments[:, 3] - segments[:, 1]
     angles = np.mod(np.arctan2(dy, dx), np.pi)
     lengths = np.hypot(dx, dy)
-    families = []
+    families, members_of = [], []
     for i in np.argsort(-lengths):
         difference = np.abs(angles - angles[i])
         difference = np.minimum(difference, np.pi - difference)
@@ -246,7 +288,8 @@ def _family_angles(mask, min_length, families_only=False):
         if any(min(abs(a - angles[i]), np.pi - abs(a - angles[i])) < _FAMILY_ANGLE for a in families):
             continue
         families.append(float(_mean_angle(angles[members], lengths[members])))
-    return families
+        members_of.append(segments[members])
+    return families, members_of
 
 
 def _distinct_lines(segments, angle, side):
