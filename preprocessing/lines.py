@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from preprocessing.shape import quantile
+
 # A printed line is at least this long, as a fraction of the image's
 # shorter side, and at least this many times the typical digit height.
 _MIN_LENGTH = 0.3
@@ -121,7 +123,7 @@ class PrintedLines:
         return float(np.count_nonzero(ink & on_lines)) / max(np.count_nonzero(ink), 1)
 
     def level_under(self, mask, x, y):
-        """Median line level under the part of a mask's ink on the lines.
+        """Level of the darkest line under a mask's ink.
 
         Parameters
         ----------
@@ -136,9 +138,7 @@ class PrintedLines:
             0.0 where none of the ink lies on a line.
         """
         h, w = mask.shape
-        levels = self.levels[y:y + h, x:x + w][mask > 0]
-        levels = levels[levels > 0]
-        return float(np.median(levels)) if levels.size else 0.0
+        return float(self.levels[y:y + h, x:x + w][mask > 0].max(initial=0.0))
 
 
 def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only=False):
@@ -235,20 +235,18 @@ def _faint_family(ink, segments, angle, pen):
 def _pen_ink(ink, mask):
     """Ink strength of the pen: the 90th percentile over the mask (the
     strokes are the strongest ink, even where lines outnumber them)."""
-    values = ink[mask > 0][::4]
-    if values.size == 0:
-        return 0.0
-    k = int(0.9 * (values.size - 1))
-    return float(np.partition(values, k)[k])
+    return quantile(ink[mask > 0][::4], 0.9)
 
 
 def _line_ink(ink, segments):
     """Median ink strength along some line segments ``(x0, y0, x1, y1)``."""
     h, w = ink.shape
-    points = np.concatenate([np.linspace(s[:2], s[2:], 32) for s in segments.astype(np.float32)])
+    ends = segments.astype(np.float32)
+    along = np.linspace(0.0, 1.0, 32, dtype=np.float32)[None, :, None]
+    points = (ends[:, None, :2] + along * (ends[:, None, 2:] - ends[:, None, :2])).reshape(-1, 2)
     xs = np.clip(np.rint(points[:, 0]).astype(int), 0, w - 1)
     ys = np.clip(np.rint(points[:, 1]).astype(int), 0, h - 1)
-    return float(np.median(ink[ys, xs]))
+    return quantile(ink[ys, xs], 0.5)
 
 
 def _family_angles(mask, min_length, families_only=False):

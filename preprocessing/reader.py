@@ -12,7 +12,7 @@ from preprocessing.lines import find_printed_lines
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import (MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, ring_contrast,
+from preprocessing.shape import (MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile, ring_contrast,
                                  signal_to_noise, stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
@@ -490,7 +490,7 @@ def _line_remnant(piece, labels, ink, lines):
     if lines.share_on_lines(mask, piece.x, piece.y) < _ON_LINE_SHARE:
         return False
     strokes = ink[piece.y:piece.y + piece.h, piece.x:piece.x + piece.w][mask > 0]
-    return float(np.median(strokes)) <= _REMNANT_INK * lines.level_under(mask, piece.x, piece.y)
+    return quantile(strokes, 0.5) <= _REMNANT_INK * lines.level_under(mask, piece.x, piece.y)
 
 
 def _ring_around_the_rest(piece, labels, pieces):
