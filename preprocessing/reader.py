@@ -12,8 +12,8 @@ from preprocessing.lines import find_printed_lines
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import (MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile, ring_contrast,
-                                 signal_to_noise, stroke_signal_to_noise)
+from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile,
+                                 ring_contrast, signal_to_noise, stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -45,8 +45,6 @@ _MIN_RELATIVE_HEIGHT = 0.4
 _MAX_RELATIVE_ONE = 1.6
 _MAX_RELATIVE_HEIGHT = 2.5
 _CONFIDENT = 0.7
-# Digits wider than shape.WIDE_ASPECT need this confidence.
-_CONFIDENT_WIDE = 0.9
 # The less likely ink polarity must be this much more confident to win.
 _OTHER_POLARITY_GAIN = 2.0
 # Sideways photos: tried when at least this many digits were found and they
@@ -268,7 +266,7 @@ class DigitReader:
                                    if looks_like_digit(p, labels)])
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
                   if d.confidence >= self.min_confidence
-                  and (d.w <= WIDE_ASPECT * d.h or d.confidence >= _CONFIDENT_WIDE)
+                  and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]
         return _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)

@@ -9,9 +9,10 @@ from preprocessing.binarize import local_roughness
 MIN_HEIGHT = 8
 # Widest single digit, as width over height; wider blobs are touching digits
 # (split elsewhere), underlines or scribbles. Digits wider than WIDE_ASPECT
-# are kept only when read confidently (a 2 with a long base).
+# are kept only when read with CONFIDENT_WIDE (a 2 with a long base).
 MAX_ASPECT = 2.2
 WIDE_ASPECT = 1.6
+CONFIDENT_WIDE = 0.9
 # Thickest stroke, as a fraction of the height: thicker blobs are smudges,
 # filled shapes or shadows.
 MAX_STROKE = 0.3

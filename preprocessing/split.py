@@ -1,14 +1,17 @@
 """Cut touching digits apart.
 
 Neighbouring digits of a number often touch. A blob too wide for one digit
-is cut along the columns where it has the least ink, and a cut is kept when
-the classifier is more confident about the parts than about the whole: the
-shape alone cannot tell a wide 0 from a 1 touching a 0.
+is cut along the columns where it has the least ink, or along a path that
+bends around the strokes near such a column (digits that lean into each
+other overlap in every column), and a cut is kept when the classifier is
+more confident about the parts than about the whole: the shape alone cannot
+tell a wide 0 from a 1 touching a 0.
 """
 
 import numpy as np
 
 from preprocessing.pieces import Piece
+from preprocessing.shape import CONFIDENT_WIDE, WIDE_ASPECT
 
 # Blobs wider than this for their height may be touching digits; wider than
 # the second, they are lines or scribbles rather than a few digits.
@@ -18,6 +21,17 @@ _MAX_SPLIT_ASPECT = 3.5
 _CUT_ZONE = (0.2, 0.8)
 # ... at no more than this many columns of least ink.
 _MAX_CUTS = 3
+# A bent cut strays at most this share of the width from its column; each
+# sideways step, and each row spent a column away from where it started,
+# costs this share of crossing one ink pixel (of two paths crossing as
+# little ink, the straighter one is taken).
+_BEND = 0.2
+_STEP_COST = 0.01
+_DRIFT_COST = 0.01
+# Bent cuts are tried on blobs at least this tall (working pixels): on
+# smaller ones blur closes the gaps between strokes, and a bent path mostly
+# carves letters and marks into parts that pass for digits.
+_BENT_MIN_HEIGHT = 30
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
 # Parts must beat the whole by this much confidence, and reach this one;
@@ -52,18 +66,64 @@ def candidate_cuts(mask):
     return cuts
 
 
+def bent_cut(mask, column):
+    """The path from top to bottom near a column that crosses the least ink.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (h, w), uint8
+    column : int
+        The path starts its search here and strays at most ``_BEND`` of the
+        width from it, one column per row at most.
+
+    Returns
+    -------
+    ndarray, shape (h,), int
+        The first column right of the path, row by row.
+    """
+    h, w = mask.shape
+    lo = max(1, column - int(_BEND * w))
+    hi = min(w - 1, column + int(_BEND * w))
+    away = np.abs(np.arange(lo, hi + 1, dtype=np.float32) - column)
+    cost = mask[:, lo:hi + 1].astype(np.float32) + _DRIFT_COST * away
+    cost[0] += _STEP_COST * away
+    total = cost.copy()
+    step = np.zeros(cost.shape, np.int8)
+    for r in range(1, h):
+        prev = total[r - 1]
+        left = np.concatenate(([np.inf], prev[:-1] + _STEP_COST))
+        right = np.concatenate((prev[1:] + _STEP_COST, [np.inf]))
+        choices = np.stack((left, prev, right))
+        best = choices.argmin(axis=0)
+        step[r] = best - 1
+        total[r] += choices[best, np.arange(prev.size)]
+    path = np.empty(h, int)
+    path[-1] = int(total[-1].argmin())
+    for r in range(h - 1, 0, -1):
+        path[r - 1] = path[r] + step[r, path[r]]
+    return path + lo
+
+
 def cut_piece(piece, mask, column):
     """The two parts of a piece on either side of a column.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    mask : ndarray, shape (h, w), uint8
+        The piece's mask.
+    column : int or ndarray, shape (h,)
+        The first column of the right part, for all rows or row by row.
 
     Returns
     -------
     list of Piece
         Each part cropped to its own ink; empty when a side has no ink.
     """
+    right = np.arange(mask.shape[1])[None, :] >= np.reshape(column, (-1, 1))
     parts = []
-    for lo, hi in ((0, column), (column, mask.shape[1])):
-        part = np.zeros_like(mask)
-        part[:, lo:hi] = mask[:, lo:hi]
+    for side in (~right, right):
+        part = np.where(side, mask, 0).astype(mask.dtype)
         ys, xs = np.nonzero(part)
         if len(xs) == 0:
             return []
@@ -93,9 +153,14 @@ def cut_hypotheses(piece, labels):
     mask = piece.mask(labels)
     hypotheses = []
     for column in candidate_cuts(mask):
-        parts = cut_piece(piece, mask, column)
-        if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
-            hypotheses.append(parts)
+        cuts = [column]
+        path = bent_cut(mask, column)
+        if piece.h >= _BENT_MIN_HEIGHT and np.any(path != column):
+            cuts.append(path)
+        for cut in cuts:
+            parts = cut_piece(piece, mask, cut)
+            if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
+                hypotheses.append(parts)
     return hypotheses
 
 
@@ -146,11 +211,20 @@ def _better_cut(piece, hypotheses, scores):
     """The parts of the best cut if they beat the whole, else the whole."""
     if not hypotheses:
         return [piece]
-    worst_parts = [min(scores[id(p)] for p in parts) for parts in hypotheses]
-    best = int(np.argmax(worst_parts))
-    if worst_parts[best] < max(scores[id(piece)] + _margin(piece), _MIN_PART_CONFIDENCE):
+    # The worst part decides; between cuts it leaves as sure, the one whose
+    # shorter part is taller (a loop cut from its tail reads surely too).
+    ranks = [(min(_part_score(p, scores) for p in parts), min(p.h for p in parts))
+             for parts in hypotheses]
+    best = max(range(len(ranks)), key=ranks.__getitem__)
+    if ranks[best][0] < max(scores[id(piece)] + _margin(piece), _MIN_PART_CONFIDENCE):
         return [piece]
     return hypotheses[best]
+
+
+def _part_score(part, scores):
+    """A part's confidence, or 0 for a wide part the reader would drop."""
+    score = scores[id(part)]
+    return score if part.w <= WIDE_ASPECT * part.h or score >= CONFIDENT_WIDE else 0.0
 
 
 def _margin(piece):

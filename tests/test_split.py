@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from preprocessing.pieces import find_pieces
-from preprocessing.split import split_touching
+from preprocessing.split import bent_cut, candidate_cuts, cut_piece, split_touching
 
 
 def two_rings(width, height=40):
@@ -48,3 +48,71 @@ def test_parts_are_not_judged_when_the_whole_is_too_sure_to_lose():
     confidence = Confidences(0.99, 1.0, pieces[0].w)
     assert split_touching(pieces, labels, confidence) == pieces
     assert confidence.judged == pieces
+
+
+def leaning_rings():
+    """Mask of two slanted rings joined by a short stroke where they are
+    closest: a column through the join crosses ink of both rings.
+    Returns the mask and each ring's own mask."""
+    rings = []
+    for centre in ((30, 36), (59, 36)):
+        ring = np.zeros((72, 100), np.uint8)
+        cv2.ellipse(ring, centre, (10, 28), 25, 0, 360, 1, 3)
+        rings.append(ring)
+    mask = rings[0] | rings[1]
+    left, right = np.argwhere(rings[0]), np.argwhere(rings[1])
+    distance = ((left[:, None, :] - right[None, :, :]) ** 2).sum(axis=2)
+    i, j = np.unravel_index(distance.argmin(), distance.shape)
+    cv2.line(mask, tuple(map(int, left[i][::-1])), tuple(map(int, right[j][::-1])), 1, 2)
+    return mask, rings
+
+
+def test_a_bent_cut_parts_digits_that_lean_into_each_other():
+    mask, rings = leaning_rings()
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 1
+    piece = pieces[0]
+    crop = piece.mask(labels)
+    ring_areas = sorted(int(r.sum()) for r in rings)
+
+    def separates(parts):
+        return sorted(p.area for p in parts) == pytest.approx(ring_areas, abs=6)
+
+    columns = candidate_cuts(crop)
+    paths = [bent_cut(crop, column) for column in columns]
+    assert not any(separates(cut_piece(piece, crop, column)) for column in columns)
+    assert any(separates(cut_piece(piece, crop, path)) for path in paths)
+    crossed = [crop[np.arange(crop.shape[0]), path].sum() for path in paths]
+    assert all(c <= crop[:, column].sum() for c, column in zip(crossed, columns))
+
+
+class RingConfidences:
+    """Sure of a piece that is one ring of ``rings`` almost whole, unsure of
+    anything else."""
+
+    def __init__(self, rings):
+        self.sizes = [int(r.sum()) for r in rings]
+
+    def __call__(self, pieces):
+        return [0.98 if any(abs(p.area - s) <= 8 for s in self.sizes) else 0.3 for p in pieces]
+
+
+def test_leaning_digits_are_split_when_the_parts_read_surely():
+    mask, rings = leaning_rings()
+    labels, pieces = find_pieces(mask)
+    parts = split_touching(pieces, labels, RingConfidences(rings))
+    assert len(parts) == 2
+    assert parts[0].x + parts[0].w <= parts[1].x + parts[1].w
+
+
+def test_wide_parts_need_the_confidence_of_a_wide_digit():
+    # A wave, such as a scribble under a number: its halves are wider than
+    # any digit, and a fair confidence does not make them digits.
+    mask = np.zeros((50, 110), np.uint8)
+    xs = np.arange(10, 100)
+    ys = (25 + 12 * np.sin((xs - 10) / 90 * 4 * np.pi)).astype(np.int32)
+    cv2.polylines(mask, [np.stack([xs, ys], axis=1)], False, 1, 3)
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 1 and pieces[0].w > 3 * pieces[0].h
+    assert split_touching(pieces, labels, Confidences(0.3, 0.8, pieces[0].w)) == pieces
+    assert len(split_touching(pieces, labels, Confidences(0.3, 0.95, pieces[0].w))) == 2
