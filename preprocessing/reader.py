@@ -262,8 +262,8 @@ class DigitReader:
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
-        candidates = _drop_frames([p for p in split_touching(pieces, labels, judge.confidences)
-                                   if looks_like_digit(p, labels)])
+        pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels)
+        candidates = _drop_frames([p for p in pieces if looks_like_digit(p, labels)])
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
                   if d.confidence >= self.min_confidence
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
@@ -373,6 +373,10 @@ class _Judge:
     def confidences(self, pieces):
         """Classification confidence of each piece."""
         return [d.confidence for d in self.digits(pieces)]
+
+    def labels(self, pieces):
+        """The label each piece reads as."""
+        return [d.label for d in self.digits(pieces)]
 
 
 def _in_reading_order(digits, light_ink, order_boxes=None):

@@ -164,7 +164,7 @@ def cut_hypotheses(piece, labels):
     return hypotheses
 
 
-def split_touching(pieces, labels, confidence, depth=2):
+def split_touching(pieces, labels, confidence, depth=2, read=None):
     """Split the blobs that are touching digits, where the classifier agrees.
 
     Parameters
@@ -178,12 +178,17 @@ def split_touching(pieces, labels, confidence, depth=2):
         then with the parts of those not already too sure to be one digit.
     depth : int, default 2
         Rounds of cutting (two rounds split three touching digits).
+    read : callable, optional
+        Takes a list of pieces, returns the digit each reads as. When given,
+        a cut whose parts both read as 1 is not taken: a 0 or a U cut down
+        the middle leaves two bows that read surely as 1s.
 
     Returns
     -------
     list of Piece
         The pieces, with touching digits replaced by their parts.
     """
+    ones = set()
     for _ in range(depth):
         hypotheses = {i: cut_hypotheses(p, labels) for i, p in enumerate(pieces)}
         hypotheses = {i: h for i, h in hypotheses.items() if h}
@@ -198,9 +203,14 @@ def split_touching(pieces, labels, confidence, depth=2):
             break
         parts = [part for h in hypotheses.values() for cut in h for part in cut]
         scores.update(zip(map(id, parts), confidence(parts)))
+        if read is not None:
+            for part, digit in zip(parts, read(parts)):
+                if digit == 1:
+                    ones.add(id(part))
         result = []
         for i, piece in enumerate(pieces):
-            result.extend(_better_cut(piece, hypotheses.get(i, []), scores))
+            cuts = [h for h in hypotheses.get(i, []) if not all(id(p) in ones for p in h)]
+            result.extend(_better_cut(piece, cuts, scores))
         if len(result) == len(pieces):
             break
         pieces = result

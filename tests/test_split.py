@@ -116,3 +116,18 @@ def test_wide_parts_need_the_confidence_of_a_wide_digit():
     assert len(pieces) == 1 and pieces[0].w > 3 * pieces[0].h
     assert split_touching(pieces, labels, Confidences(0.3, 0.8, pieces[0].w)) == pieces
     assert len(split_touching(pieces, labels, Confidences(0.3, 0.95, pieces[0].w))) == 2
+
+
+def test_a_ring_is_not_cut_into_two_ones():
+    # A wide 0 cut down the middle leaves two bows, each a sure 1 on its own.
+    mask = np.zeros((60, 76), np.uint8)
+    cv2.ellipse(mask, (38, 30), (28, 20), 0, 0, 360, 1, 3)
+    labels, pieces = find_pieces(mask)
+    confidence = Confidences(0.6, 0.98, pieces[0].w)
+    assert len(split_touching(pieces, labels, confidence)) == 2
+    assert split_touching(pieces, labels, confidence, read=lambda parts: [1] * len(parts)) == pieces
+
+    def left_part_a_zero(parts):
+        return [0 if p.x == pieces[0].x else 1 for p in parts]
+
+    assert len(split_touching(pieces, labels, confidence, read=left_part_a_zero)) == 2
