@@ -68,6 +68,13 @@ _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
 # and printed lines in one net.
 _NET_HEIGHT = 0.3
 _NET_SPAN = 0.5
+# Pieces at least this wide for their height are compact, like most digits;
+# given this many compact pieces, pieces narrower than that and over this
+# many times the compact pieces' median height are lines (the rules of a
+# ledger, grid lines broken apart) and do not vote on the digits' height.
+_COMPACT = 0.3
+_MIN_COMPACT = 3
+_LINE_HEIGHTS = 2.0
 # Pieces left on the printed lines with at least this share of their ink
 # are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
@@ -446,9 +453,14 @@ def _as_uint8_image(image):
 
 
 def _typical_height(pieces):
-    """Median height of the larger pieces: specks (below MIN_HEIGHT) and
-    fragments do not vote."""
-    heights = np.array([p.h for p in pieces if p.h >= MIN_HEIGHT])
+    """Median height of the larger pieces: specks (below MIN_HEIGHT),
+    fragments and long thin lines do not vote."""
+    pieces = [p for p in pieces if p.h >= MIN_HEIGHT]
+    compact = [p.h for p in pieces if p.w >= _COMPACT * p.h]
+    if len(compact) >= _MIN_COMPACT:
+        tallest = _LINE_HEIGHTS * np.median(compact)
+        pieces = [p for p in pieces if p.w >= _COMPACT * p.h or p.h <= tallest]
+    heights = np.array([p.h for p in pieces])
     if len(heights) == 0:
         return None
     return float(np.median(heights[heights >= 0.5 * np.percentile(heights, 90)]))

@@ -453,6 +453,41 @@ def test_digits_across_dark_ruled_lines_are_read(reader, mnist_test):
     assert not margin, f"the margin line was read as digits: {[(d.box, d.label) for d in margin]}"
 
 
+def sheet_with_rules_across_the_digits(mnist_test, labels=(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5),
+                                       size=36):
+    """A sheet filling the top half of the frame, with grey vertical rules
+    that end at its edge; every other digit is written across a rule. The
+    rules are separate pieces of ink, taller than the digits and more
+    numerous."""
+    images, all_labels = mnist_test
+    frame = np.full((480, 640, 3), 150, np.uint8)
+    frame[:230] = 235
+    for x in range(0, 660, 70):
+        cv2.line(frame, (x, 0), (x + 12, 222), (150, 150, 150), 2, cv2.LINE_AA)
+    truth = []
+    for k, label in enumerate(labels):
+        digit = enlarged(images[first_of(all_labels, label, 1)], size)
+        ys, xs = np.nonzero(digit > 128)
+        y0, x0 = 90, 35 * (k + 2) + 6 - size // 2
+        region = frame[y0:y0 + size, x0:x0 + size]
+        darkness = (digit / 255.0)[:, :, None]
+        region[:] = (region * (1 - darkness) + np.float32([120, 40, 30]) * darkness).astype(np.uint8)
+        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
+                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
+                      "label": label})
+    noise = np.random.default_rng(0).normal(0, 3, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8), truth
+
+
+def test_digits_across_rules_taller_than_them_are_read(reader, mnist_test):
+    # The rules outnumber the digits: were they taken for digits, the
+    # digits' height would seem that of the rules, no rule would be long
+    # enough to be a printed line, and the digits on them would be lost.
+    image, truth = sheet_with_rules_across_the_digits(mnist_test)
+    digits = reader.read(image).digits
+    assert label_f1([(truth, digits)]) >= 0.85, [(d.box, d.label) for d in digits]
+
+
 def sheet_on_dark_desk(mnist_test, ruled, rows=((2, 0, 7, 4, 9, 1), (5, 2, 8, 6, 0, 4))):
     """Two rows of digits on a sheet turned a little on a dark desk (the desk
     along the sheet's edge rings the sheet with dark ink); optionally ruled
