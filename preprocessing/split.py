@@ -32,6 +32,7 @@ _DRIFT_COST = 0.01
 # smaller ones blur closes the gaps between strokes, and a bent path mostly
 # carves letters and marks into parts that pass for digits.
 _BENT_MIN_HEIGHT = 30
+_BENT_SAVING = 2
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
 # Parts must beat the whole by this much confidence, and reach this one;
@@ -89,14 +90,14 @@ def bent_cut(mask, column):
     cost[0] += _STEP_COST * away
     total = cost.copy()
     step = np.zeros(cost.shape, np.int8)
+    choices = np.full((3, hi - lo + 1), np.inf, np.float32)
     for r in range(1, h):
-        prev = total[r - 1]
-        left = np.concatenate(([np.inf], prev[:-1] + _STEP_COST))
-        right = np.concatenate((prev[1:] + _STEP_COST, [np.inf]))
-        choices = np.stack((left, prev, right))
-        best = choices.argmin(axis=0)
-        step[r] = best - 1
-        total[r] += choices[best, np.arange(prev.size)]
+        # From the column to the left, straight above, or to the right.
+        np.add(total[r - 1, :-1], _STEP_COST, out=choices[0, 1:])
+        choices[1] = total[r - 1]
+        np.add(total[r - 1, 1:], _STEP_COST, out=choices[2, :-1])
+        step[r] = choices.argmin(axis=0) - 1
+        total[r] += choices.min(axis=0)
     path = np.empty(h, int)
     path[-1] = int(total[-1].argmin())
     for r in range(h - 1, 0, -1):
@@ -133,7 +134,7 @@ def cut_piece(piece, mask, column):
     return parts
 
 
-def cut_hypotheses(piece, labels):
+def cut_hypotheses(piece, labels, bent=False):
     """Ways to cut a blob into two digit-sized parts.
 
     Parameters
@@ -141,6 +142,10 @@ def cut_hypotheses(piece, labels):
     piece : preprocessing.pieces.Piece
     labels : ndarray
         Label image the piece refers to.
+    bent : bool, default False
+        Bent cuts (see :func:`bent_cut`) instead of straight ones: one per
+        candidate column whose straight cut crosses ink, where the bent one
+        spares some of it; none for blobs under ``_BENT_MIN_HEIGHT``.
 
     Returns
     -------
@@ -148,20 +153,34 @@ def cut_hypotheses(piece, labels):
         Pairs of parts, best cuts first; empty when the blob is narrow enough
         to be one digit.
     """
-    if not SPLIT_ASPECT * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h:
+    if not _may_be_touching(piece) or (bent and piece.h < _BENT_MIN_HEIGHT):
         return []
     mask = piece.mask(labels)
+    cuts = candidate_cuts(mask)
+    if bent:
+        cuts = _bent_cuts(mask, cuts)
     hypotheses = []
-    for column in candidate_cuts(mask):
-        cuts = [column]
-        path = bent_cut(mask, column)
-        if piece.h >= _BENT_MIN_HEIGHT and np.any(path != column):
-            cuts.append(path)
-        for cut in cuts:
-            parts = cut_piece(piece, mask, cut)
-            if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
-                hypotheses.append(parts)
+    for cut in cuts:
+        parts = cut_piece(piece, mask, cut)
+        if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
+            hypotheses.append(parts)
     return hypotheses
+
+
+def _bent_cuts(mask, columns):
+    """The bent cuts from some columns that cross at least ``_BENT_SAVING``
+    fewer ink pixels than the straight ones, each path once."""
+    rows = np.arange(mask.shape[0])
+    paths = []
+    for column in columns:
+        crossed = np.count_nonzero(mask[:, column])
+        if not crossed:
+            continue
+        path = bent_cut(mask, column)
+        if (np.count_nonzero(mask[rows, path]) <= crossed - _BENT_SAVING
+                and not any(np.array_equal(path, p) for p in paths)):
+            paths.append(path)
+    return paths
 
 
 def split_touching(pieces, labels, confidence, depth=2, read=None):
@@ -189,6 +208,17 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         The pieces, with touching digits replaced by their parts.
     """
     ones = set()
+
+    def judge(hypotheses):
+        parts = [part for h in hypotheses.values() for cut in h for part in cut]
+        scores.update(zip(map(id, parts), confidence(parts)))
+        if read is not None:
+            ones.update(id(part) for part, digit in zip(parts, read(parts)) if digit == 1)
+
+    def best(i):
+        cuts = [h for h in hypotheses.get(i, []) if not all(id(p) in ones for p in h)]
+        return _better_cut(pieces[i], cuts, scores)
+
     for _ in range(depth):
         hypotheses = {i: cut_hypotheses(p, labels) for i, p in enumerate(pieces)}
         hypotheses = {i: h for i, h in hypotheses.items() if h}
@@ -201,20 +231,26 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
                       if scores[id(pieces[i])] + _margin(pieces[i]) <= 1.0}
         if not hypotheses:
             break
-        parts = [part for h in hypotheses.values() for cut in h for part in cut]
-        scores.update(zip(map(id, parts), confidence(parts)))
-        if read is not None:
-            for part, digit in zip(parts, read(parts)):
-                if digit == 1:
-                    ones.add(id(part))
-        result = []
-        for i, piece in enumerate(pieces):
-            cuts = [h for h in hypotheses.get(i, []) if not all(id(p) in ones for p in h)]
-            result.extend(_better_cut(piece, cuts, scores))
+        judge(hypotheses)
+        # Where no straight cut will do, bent ones are tried too.
+        bent = {i: cut_hypotheses(pieces[i], labels, bent=True)
+                for i in hypotheses if len(best(i)) == 1}
+        bent = {i: h for i, h in bent.items() if h}
+        if bent:
+            judge(bent)
+            for i, h in bent.items():
+                hypotheses[i] = hypotheses[i] + h
+        result = [part for i in range(len(pieces)) for part in best(i)]
         if len(result) == len(pieces):
             break
         pieces = result
     return pieces
+
+
+def _may_be_touching(piece):
+    """Whether a blob is wide enough to be touching digits, and not so wide
+    that it is a line or a scribble."""
+    return SPLIT_ASPECT * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h
 
 
 def _better_cut(piece, hypotheses, scores):
