@@ -362,6 +362,8 @@ class _Judge:
     def __init__(self, model, extract):
         self._model = model
         self._extract = extract
+        # By id, with the piece itself: a piece kept alive cannot hand its
+        # id down to a new piece.
         self._digits = {}
 
     def digits(self, pieces):
@@ -373,9 +375,9 @@ class _Judge:
             labels = self._model.classes_[proba.argmax(axis=1)]
             confidence = proba.max(axis=1) * typicality
             for piece, box, label, c, image in zip(new, boxes, labels, confidence, images):
-                self._digits[id(piece)] = Digit(*box, label=int(label), confidence=float(c),
-                                                image=image)
-        return [self._digits[id(p)] for p in pieces]
+                self._digits[id(piece)] = piece, Digit(*box, label=int(label),
+                                                       confidence=float(c), image=image)
+        return [self._digits[id(p)][1] for p in pieces]
 
     def confidences(self, pieces):
         """Classification confidence of each piece."""

@@ -32,6 +32,8 @@ _DRIFT_COST = 0.01
 # smaller ones blur closes the gaps between strokes, and a bent path mostly
 # carves letters and marks into parts that pass for digits.
 _BENT_MIN_HEIGHT = 30
+# A bent cut is worth its parts' reading when it crosses at least this many
+# ink pixels fewer than the straight cut from its column.
 _BENT_SAVING = 2
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
@@ -207,8 +209,8 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
     list of Piece
         The pieces, with touching digits replaced by their parts.
     """
-    ones = set()
-
+    # Scores and readings are kept by id for one round, while every piece
+    # they name is alive (a freed piece's id may be reused).
     def judge(hypotheses):
         parts = [part for h in hypotheses.values() for cut in h for part in cut]
         scores.update(zip(map(id, parts), confidence(parts)))
@@ -226,6 +228,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             break
         wholes = [pieces[i] for i in hypotheses]
         scores = dict(zip(map(id, wholes), confidence(wholes)))
+        ones = set()
         # Parts cannot beat a whole too sure to leave them the margin.
         hypotheses = {i: h for i, h in hypotheses.items()
                       if scores[id(pieces[i])] + _margin(pieces[i]) <= 1.0}
