@@ -90,20 +90,29 @@ def bent_cut(mask, column):
     away = np.abs(np.arange(lo, hi + 1, dtype=np.float32) - column)
     cost = mask[:, lo:hi + 1].astype(np.float32) + _DRIFT_COST * away
     cost[0] += _STEP_COST * away
-    total = cost.copy()
-    step = np.zeros(cost.shape, np.int8)
-    choices = np.full((3, hi - lo + 1), np.inf, np.float32)
+    total = cost
+    best = np.empty(hi - lo + 1, np.float32)
     for r in range(1, h):
-        # From the column to the left, straight above, or to the right.
-        np.add(total[r - 1, :-1], _STEP_COST, out=choices[0, 1:])
-        choices[1] = total[r - 1]
-        np.add(total[r - 1, 1:], _STEP_COST, out=choices[2, :-1])
-        step[r] = choices.argmin(axis=0) - 1
-        total[r] += choices.min(axis=0)
+        # The cheapest way down: from the column to the left, straight
+        # above, or to the right.
+        above = total[r - 1]
+        best[:] = above
+        np.minimum(best[1:], above[:-1] + _STEP_COST, out=best[1:])
+        np.minimum(best[:-1], above[1:] + _STEP_COST, out=best[:-1])
+        total[r] += best
+    # Back up the rows the same way, column by column.
     path = np.empty(h, int)
-    path[-1] = int(total[-1].argmin())
+    column = int(total[-1].argmin())
+    path[-1] = column
     for r in range(h - 1, 0, -1):
-        path[r - 1] = path[r] + step[r, path[r]]
+        above = total[r - 1]
+        steps = [(above[column], 0)]
+        if column > 0:
+            steps.append((above[column - 1] + _STEP_COST, -1))
+        if column < above.size - 1:
+            steps.append((above[column + 1] + _STEP_COST, 1))
+        column += min(steps)[1]
+        path[r - 1] = column
     return path + lo
 
 
