@@ -32,3 +32,29 @@ def test_ruled_lines_are_found_end_to_end_and_short_strokes_are_not(angle):
     left = found.remove(mask, ink)
     assert np.count_nonzero(left & lines) < 0.02 * np.count_nonzero(lines)
     assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
+
+
+def test_a_dark_edge_beside_faint_rules_does_not_raise_their_level():
+    # Faint rules between the two dark edges of a desk around the sheet, all
+    # parallel: the edges' thick bands hold most of the family's pixels, yet
+    # a pen stroke crossing a rule, far darker than the rule though far
+    # lighter than the desk, is kept whole.
+    h, w = 360, 640
+    mask = np.zeros((h, w), np.uint8)
+    ink = np.zeros((h, w), np.float32)
+    for y in range(40, h - 40, 40):
+        cv2.line(mask, (0, y), (w - 1, y), 1, 1)
+    ink[mask > 0] = 0.15
+    for y0 in (5, h - 20):
+        mask[y0:y0 + 15] = 1
+        ink[y0:y0 + 15] = 0.9
+    stroke = np.zeros((h, w), np.uint8)
+    stroke[145:175, 300:302] = 1
+    mask |= stroke
+    ink[stroke > 0] = 0.4
+    found = find_printed_lines(ink, mask, digit_height=20)
+    assert found is not None
+    left = found.remove(mask, ink)
+    rules = (mask > 0) & (stroke == 0) & (ink < 0.5)
+    assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
+    assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
