@@ -193,20 +193,19 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
     h, w = mask.shape
     half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     half = (half > 0).view(np.uint8)
-    families = [_family_pixels(half, angle, int(length / 2), max(2, gap // 2))
+    # Each family's pixels at half size, with the run length it was found with.
+    families = [(_family_pixels(half, angle, int(length / 2), max(2, gap // 2)), length)
                 for angle, length in zip(angles, runs)]
-    lengths = list(runs)
-    found = max(np.count_nonzero(f) for f in families)
+    found = max(np.count_nonzero(f) for f, _ in families)
     # Squared paper: the crossing family may be too faint or broken for the
     # transform; look for it directly.
     for angle, length in zip(angles, runs):
         crossing = _family_pixels(half, angle + np.pi / 2, int(length / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
-            families.append(crossing)
-            lengths.append(length)
+            families.append((crossing, length))
     levels = np.zeros((h, w), np.float32)
     on_lines = 0
-    for half_pixels, length in zip(families, lengths):
+    for half_pixels, length in families:
         pixels = cv2.dilate(cv2.resize(half_pixels, (w, h), interpolation=cv2.INTER_NEAREST),
                             np.ones((3, 3), np.uint8)) & mask
         on_line = pixels > 0
