@@ -58,6 +58,14 @@ _SIDEWAYS_MEAN_DROP = 0.05
 _SIDEWAYS_KEEP = 0.8
 _SIDEWAYS_ASPECT = 0.9
 _SIDEWAYS_COLUMNS = 0.6
+# When at least this many digit-sized pieces stand out from the paper but
+# not from its noise (thin strokes under heavy sensor noise), the image is
+# read again at this share of the working scale, where averaging pixels
+# halves the noise, and that reading is kept when it is this much more
+# confident in total.
+_DROWNED_PIECES = 8
+_COARSER = 0.5
+_COARSER_GAIN = 1.2
 # A neighbour is above or below when the step to it is this steep.
 _STEEP = 2.0
 # The turned reading's heights may spread this much more than the upright's.
@@ -201,12 +209,16 @@ class DigitReader:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
-        score, digits, layers = self._read_upright(image, polarities, scale)
+        score, digits, layers, drowned = self._read_upright(image, polarities, scale)
         light_ink = layers.ink_map.light_ink
+        if drowned >= _DROWNED_PIECES:
+            coarse = self._read_upright(image, (light_ink,), scale * _COARSER)
+            if coarse[0] > _COARSER_GAIN * score:
+                score, digits, layers, drowned = coarse
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
-            readings = [(self._read_layers(layers.turned(turn)), back)
+            readings = [(self._read_layers(layers.turned(turn))[0], back)
                         for turn, back in _QUARTER_TURNS]
             turned, back = max(readings, key=lambda r: _score(r[0]))
             turned_score = _score(turned)
@@ -225,7 +237,8 @@ class DigitReader:
         return _in_reading_order(digits, light_ink)
 
     def _read_upright(self, image, polarities, scale):
-        """Best reading over the given polarities: (score, digits, layers).
+        """Best reading over the given polarities: (score, digits, layers,
+        drowned), see :meth:`_read_layers`.
 
         The first polarity is the likelier guess; another must be clearly
         more confident to replace it, since the wrong one also finds marks.
@@ -233,10 +246,10 @@ class DigitReader:
         best = None
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink)
-            digits = self._read_layers(layers)
+            digits, drowned = self._read_layers(layers)
             score = _score(digits)
             if best is None or score > _OTHER_POLARITY_GAIN * best[0]:
-                best = (score, digits, layers)
+                best = (score, digits, layers, drowned)
         return best
 
     def _polarities(self, image):
@@ -253,7 +266,8 @@ class DigitReader:
         return (False,)
 
     def _read_layers(self, layers):
-        """The digits found in an image's layers (see :class:`_Layers`)."""
+        """The digits found in an image's layers (see :class:`_Layers`), and
+        how many digit-sized pieces were dropped as drowned in noise."""
         ink_map, ink, grey, roughness, lines = (layers.ink_map, layers.ink, layers.grey,
                                                 layers.roughness, layers.lines)
         scale, light_ink = layers.scale, ink_map.light_ink
@@ -265,8 +279,10 @@ class DigitReader:
         pieces = join_pieces(pieces, labels)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
-        pieces = [p for p in pieces if p.h >= min_height
-                  and _visible(p, labels, ink, grey, roughness, min_contrast)]
+        seen = [(p, _visibility(p, labels, ink, grey, roughness, min_contrast))
+                for p in pieces if p.h >= min_height]
+        pieces = [p for p, verdict in seen if verdict == _INK]
+        drowned = sum(verdict == _DROWNED for _, verdict in seen)
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
@@ -277,7 +293,7 @@ class DigitReader:
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]
-        return _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
+        return _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape), drowned
 
 
 @dataclass
@@ -338,16 +354,27 @@ def _score(digits):
     return sum(d.confidence for d in digits)
 
 
-def _visible(piece, labels, ink, grey, roughness, min_contrast):
+_INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
+
+
+def _visibility(piece, labels, ink, grey, roughness, min_contrast):
     """Whether a piece stands out from the paper clearly enough to be ink:
     contrast enough and above the noise, or fainter but far above the noise
-    at the scale of its strokes (it must then read as a digit surely)."""
+    at the scale of its strokes (it must then read as a digit surely).
+
+    Returns _INK, _DROWNED (digit-sized, contrast enough, but not above the
+    noise) or _UNSEEN.
+    """
     contrast = ring_contrast(piece, labels, grey)
+    small = piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
     if contrast >= min_contrast:
-        return _stands_out(piece, labels, ink, roughness)
-    return (contrast >= _FAINT_CONTRAST * min_contrast
-            and piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
-            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE)
+        if _stands_out(piece, labels, ink, roughness):
+            return _INK
+        return _DROWNED if small else _UNSEEN
+    if (contrast >= _FAINT_CONTRAST * min_contrast and small
+            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE):
+        return _INK
+    return _UNSEEN
 
 
 def _stands_out(piece, labels, ink, roughness):

@@ -555,3 +555,15 @@ def test_a_line_drawn_under_a_digit_is_not_part_of_it(reader, mnist_test, label)
     digits = reader.read(page).digits
     assert [d.label for d in digits] == [label]
     assert digits[0].y + digits[0].h <= bottom + 3, digits[0].box
+
+
+@pytest.mark.parametrize("seed", [[5300, 116], [5600, 66]])
+def test_a_sheet_drowned_in_noise_at_full_size_is_read_at_a_coarser_scale(reader, glyphs, seed):
+    # Noisy webcam shots in which, at full size, most pieces of the digits
+    # fall below the noise test; at half size the same digits stand out.
+    photo = generate(np.random.default_rng(seed), glyphs, "webcam")
+    image = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR) \
+        if photo.jpeg is not None else photo.image
+    reading = reader.read(image)
+    assert match_digits(photo.digits, reading.digits) >= 0.8 * len(photo.digits), \
+        describe([photo], [reading])
