@@ -20,6 +20,11 @@ STROKE_RATIO = 0.12
 _EVEN_SIDE = 80
 # Digits shorter than this at working resolution are cut from the full image.
 _DETAIL_HEIGHT = 28
+# A digit has at most two loops; a mask with far more holes than that is noise
+# clinging to the strokes. Shedding it must not break the strokes into more
+# parts (parts under this share of the largest are specks).
+_MAX_HOLES = 6
+_SPECK_SHARE = 0.05
 
 
 def even_strokes(mask):
@@ -104,7 +109,7 @@ def _disk(size):
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
+def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink=None):
     """MNIST-format image and tight box of a digit candidate.
 
     Parameters
@@ -124,6 +129,9 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
         The paper's roughness at working resolution (see
         :func:`preprocessing.binarize.ink_mask`), to threshold full
         resolution cuts without measuring it again.
+    ink : ndarray, float32, optional
+        Ink strength at working resolution, to shed the noise clinging to
+        the strokes of digits cut at that resolution.
 
     Returns
     -------
@@ -133,6 +141,8 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
     """
     mask = piece.mask(labels)
     if scale >= 1 or piece.h >= _DETAIL_HEIGHT:
+        if ink is not None:
+            mask = shed_speckle(mask, ink[piece.y:piece.y1, piece.x:piece.x1])
         ys, xs = np.nonzero(mask)
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
@@ -141,6 +151,65 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None):
     if roughness is not None:
         paper = quantile(roughness[piece.y:piece.y1, piece.x:piece.x1], 0.5)
     return _extract_fine(piece, mask, ink_map, scale, lines, paper)
+
+
+def shed_speckle(mask, ink):
+    """A digit's mask without the specks of noise that cling to its strokes.
+
+    In a noisy, blurred photo, noise next to a thick stroke passes the
+    mask's hysteresis and clumps in the digit's loops and bends until the
+    digit reads as a blob riddled with holes. That noise is far weaker than
+    the stroke, so an Otsu split of the ink inside the mask keeps the
+    strokes. Masks with not many more holes than a digit has loops are left
+    as they are, and so is a split that breaks a stroke apart.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+        1 on the digit's ink, cropped to it.
+    ink : ndarray, shape (H, W), float32
+        Ink strength over the same pixels.
+
+    Returns
+    -------
+    ndarray, shape (H, W), uint8
+    """
+    if count_holes(mask) <= _MAX_HOLES:
+        return mask
+    inside = mask > 0
+    top = float(ink[inside].max())
+    if top <= 0:
+        return mask
+    levels = np.clip(ink[inside] * (255.0 / top), 0, 255).astype(np.uint8)
+    level, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    strong = (inside & (ink * (255.0 / top) > level)).view(np.uint8)
+    if not np.any(strong) or _sizeable_parts(strong) > _sizeable_parts(mask):
+        return mask
+    return strong
+
+
+def count_holes(mask):
+    """Number of background regions enclosed by a mask (a 0 has one, an 8 two).
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+
+    Returns
+    -------
+    int
+    """
+    background = cv2.copyMakeBorder((mask == 0).view(np.uint8), 1, 1, 1, 1,
+                                     cv2.BORDER_CONSTANT, value=1)
+    # The border joins every open region into one; the rest are holes.
+    return cv2.connectedComponents(background, connectivity=4)[0] - 2
+
+
+def _sizeable_parts(mask):
+    """Number of connected parts of a mask that are not mere specks."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    return int(np.count_nonzero(areas >= _SPECK_SHARE * areas.max())) if len(areas) else 0
 
 
 def _box_to_full(corners, scale):

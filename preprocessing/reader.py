@@ -285,7 +285,7 @@ class DigitReader:
         drowned = sum(verdict == _DROWNED for _, verdict in seen)
 
         judge = _Judge(self.model,
-                       lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness))
+                       lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels)
         candidates = _drop_frames([p for p in pieces if looks_like_digit(p, labels)])
         digits = [d for p, d in zip(candidates, judge.digits(candidates))

@@ -567,3 +567,16 @@ def test_a_sheet_drowned_in_noise_at_full_size_is_read_at_a_coarser_scale(reader
     reading = reader.read(image)
     assert match_digits(photo.digits, reading.digits) >= 0.8 * len(photo.digits), \
         describe([photo], [reading])
+
+
+def test_digits_with_noise_clinging_to_their_strokes_are_read(reader, glyphs):
+    # A blurred, noisy shot of marker digits on squared paper: noise next to
+    # the thick strokes fills the loops and bends of the 2s and the 8 in
+    # their masks.
+    photo = generate(np.random.default_rng([5500, 13]), glyphs, "hard")
+    image = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR) \
+        if photo.jpeg is not None else photo.image
+    reading = reader.read(image)
+    twos_and_eight = [d for d in photo.digits if d["label"] in (2, 8)]
+    assert len(twos_and_eight) == 3
+    assert match_digits(twos_and_eight, reading.digits) == 3, describe([photo], [reading])
