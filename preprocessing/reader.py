@@ -45,6 +45,18 @@ _MIN_RELATIVE_HEIGHT = 0.4
 _MAX_RELATIVE_ONE = 1.6
 _MAX_RELATIVE_HEIGHT = 2.5
 _CONFIDENT = 0.7
+# Broken digits: given at least this many sure digits to tell the usual
+# height, two parts shorter than this share of it are joined when they are
+# stacked (overlapping by this share of the narrower one's width, at most
+# this share of the height apart) and together are this tall, no wider than
+# this for their height, and read this surely.
+_BROKEN_MIN_DIGITS = 3
+_BROKEN_SHORT = 0.75
+_BROKEN_OVERLAP = 0.3
+_BROKEN_GAP = 0.4
+_BROKEN_LOW, _BROKEN_HIGH = 0.8, 1.25
+_BROKEN_ASPECT = 1.1
+_BROKEN_CONFIDENT = 0.9
 # The less likely ink polarity must be this much more confident to win.
 _OTHER_POLARITY_GAIN = 2.0
 # Sideways photos: tried when at least this many digits were found and they
@@ -288,6 +300,7 @@ class DigitReader:
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels)
         candidates = _drop_frames([p for p in pieces if looks_like_digit(p, labels)])
+        candidates = _join_broken(candidates, judge)
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
                   if d.confidence >= self.min_confidence
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
@@ -548,6 +561,64 @@ def _ring_around_the_rest(piece, labels, pieces):
     dx, dy = int(_RING_INSET * piece.w), int(_RING_INSET * piece.h)
     inside = piece.mask(labels)[dy:piece.h - dy, dx:piece.w - dx]
     return np.count_nonzero(inside) <= _RING_INSIDE * piece.area
+
+
+def _join_broken(pieces, judge):
+    """Join the parts of digits broken across their height.
+
+    A 9 whose tail came loose, or a 3 whose lower bow did, leaves a part
+    well short of the digits around it that often reads surely as another
+    digit (a 0, a 2). Two such short parts stacked one on the other are
+    joined when together they make a digit of the usual height that reads
+    surely. (A whole digit is not joined with a short mark: a stroke inside
+    a 3's bow would make it an 8.)
+
+    Parameters
+    ----------
+    pieces : list of Piece
+        Digit candidates.
+    judge : _Judge
+        Reads pieces.
+
+    Returns
+    -------
+    list of Piece
+    """
+    readings = judge.digits(pieces)
+    sure = [p.h for p, d in zip(pieces, readings) if d.confidence >= _CONFIDENT and d.label != 1]
+    if len(sure) < _BROKEN_MIN_DIGITS:
+        return pieces
+    height = float(np.median(sure))
+    short = [i for i, p in enumerate(pieces)
+             if p.h < _BROKEN_SHORT * height and p.own_mask is None]
+    pairs = []
+    for i in short:
+        for j in short:
+            a, b = pieces[i], pieces[j]
+            if j <= i or not _stacked(a, b, height):
+                continue
+            joined = a.union(b)
+            if (_BROKEN_LOW * height <= joined.h <= _BROKEN_HIGH * height
+                    and joined.w <= _BROKEN_ASPECT * joined.h):
+                pairs.append((i, j, joined))
+    if not pairs:
+        return pieces
+    joined_readings = judge.digits([joined for _, _, joined in pairs])
+    used, result = set(), []
+    order = sorted(range(len(pairs)), key=lambda k: -joined_readings[k].confidence)
+    for k in order:
+        i, j, joined = pairs[k]
+        if joined_readings[k].confidence >= _BROKEN_CONFIDENT and not {i, j} & used:
+            used |= {i, j}
+            result.append(joined)
+    return [p for i, p in enumerate(pieces) if i not in used] + result
+
+
+def _stacked(a, b, height):
+    """Whether b sits just above or below a, overlapping it sideways."""
+    overlap = min(a.x1, b.x1) - max(a.x, b.x)
+    gap = max(a.y, b.y) - min(a.y1, b.y1)
+    return overlap >= _BROKEN_OVERLAP * min(a.w, b.w) and gap <= _BROKEN_GAP * height
 
 
 def _drop_frames(pieces):

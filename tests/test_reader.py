@@ -580,3 +580,19 @@ def test_digits_with_noise_clinging_to_their_strokes_are_read(reader, glyphs):
     twos_and_eight = [d for d in photo.digits if d["label"] in (2, 8)]
     assert len(twos_and_eight) == 3
     assert match_digits(twos_and_eight, reading.digits) == 3, describe([photo], [reading])
+
+
+@pytest.mark.parametrize("label, where", [(7, 0.5), (9, 0.5), (3, 0.55), (1, 0.5)])
+def test_digit_broken_at_mid_height_among_others_is_one_digit(reader, mnist_test, label, where):
+    # Beside whole digits, a part half their height that reads as a digit
+    # of its own is rather a broken one, joined with the part below it.
+    images, labels = mnist_test
+    row = [2, 5, label, 0, 6]
+    digits = [enlarged(images[first_of(labels, d, n=1)], 100) for d in row]
+    ink = digits[2]
+    rows = np.flatnonzero((ink > 128).any(axis=1))
+    cut = int(rows[0] + where * (rows[-1] - rows[0]))
+    ink[cut - 2:cut + 2] = 0
+    assert pieces(ink) == 2
+    reading = reader.read(on_paper(np.hstack(digits)))
+    assert [d.label for d in reading.digits] == row
