@@ -29,6 +29,7 @@ _MIN_GREY_STEP_VERY_DARK = 14.0
 # a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
 _BLOB_FILL = 0.6
 _BLOB_ASPECT = 0.5
+_BLOB_SOLIDITY = 0.8
 # Stroke-scale noise: blur sigma is the stroke width (at least this) over
 # this divisor, and the noise is measured this many pixels around a piece.
 _MIN_STROKE_SIGMA = 0.7
@@ -77,6 +78,25 @@ def stroke_width(mask):
     return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
 
 
+def solidity(mask):
+    """Share of its convex hull that a binary shape fills (1 for a disc; a
+    3 or a 5 in thick marker is full of ink but deeply notched).
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+
+    Returns
+    -------
+    float
+    """
+    points = cv2.findNonZero(mask)
+    if points is None:
+        return 0.0
+    hull = cv2.contourArea(cv2.convexHull(points))
+    return float(np.count_nonzero(mask)) / max(hull, 1.0)
+
+
 def has_loop(mask):
     """Whether a binary shape encloses a hole (the loop of a 0, 6, 8, 9...)."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
@@ -102,7 +122,7 @@ def looks_like_digit(piece, labels):
     if piece.h >= 0.98 * h and piece.w >= 0.98 * w:
         return False
     if (piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h
-            and not has_loop(piece.mask(labels))):
+            and not has_loop(piece.mask(labels)) and solidity(piece.mask(labels)) > _BLOB_SOLIDITY):
         return False
     if piece.h > 3 * MIN_HEIGHT:
         if stroke_width(piece.mask(labels)) > MAX_STROKE * piece.h:

@@ -5,7 +5,7 @@ import numpy as np
 
 from preprocessing.binarize import local_roughness
 from preprocessing.pieces import find_pieces
-from preprocessing.shape import signal_to_noise, stroke_signal_to_noise
+from preprocessing.shape import looks_like_digit, signal_to_noise, stroke_signal_to_noise
 
 
 def ring_piece(shape=(200, 200), thickness=6):
@@ -39,3 +39,28 @@ def test_texture_does_not_stand_out_more_when_blurred():
     for piece in pieces:
         pixel = signal_to_noise(piece, labels, grain, roughness)
         assert stroke_signal_to_noise(piece, labels, grain) < max(1.5 * pixel, 12), piece
+
+
+def only_piece(mask):
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 1
+    return pieces[0], labels
+
+
+def test_a_digit_in_thick_marker_is_not_taken_for_a_blob():
+    # Full of ink and with no loop, but deeply notched, unlike a dot.
+    mask = np.zeros((100, 90), np.uint8)
+    cv2.putText(mask, "3", (12, 80), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 1, 4)
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    piece, labels = only_piece(mask)
+    assert piece.area > 0.6 * piece.w * piece.h
+    assert looks_like_digit(piece, labels)
+
+
+def test_dots_and_smudges_are_not_digits():
+    dot = np.zeros((60, 60), np.uint8)
+    cv2.circle(dot, (30, 30), 20, 1, -1)
+    smudge = np.zeros((60, 90), np.uint8)
+    cv2.ellipse(smudge, (45, 30), (35, 18), 10, 0, 360, 1, -1)
+    for mask in (dot, smudge):
+        assert not looks_like_digit(*only_piece(mask))
