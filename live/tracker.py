@@ -29,7 +29,7 @@ _DECAY = 0.85
 # A track is steady, and may be shown while unseen, once it has been seen in
 # this many frames and in this share of the frames of its life.
 _STEADY_HITS = 6
-_STEADY_SHARE = 0.7
+_STEADY_SHARE = 0.5
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,14 @@ def test_a_digit_missed_now_and_then_does_not_blink(missing_every):
     frames = [[] if i % missing_every == 0 and i > 8 else [digit] for i in range(40)]
     shown = feed(DigitTracker(), frames)
     assert all(len(s) == 1 for s in shown[1:])
+
+
+def test_a_digit_found_in_three_frames_of_five_stays_on_screen():
+    # Small digits in a noisy frame are found in little more than half of
+    # the frames; once followed for a while, they must not blink.
+    digit = Box(100, 100, 12, 20, 4)
+    pattern = [True, True, False, True, False]
+    frames = [[digit] if pattern[i % 5] else [] for i in range(40)]
+    shown = feed(DigitTracker(), frames)
+    assert all(len(s) == 1 for s in shown[12:])
+    assert len({s[0].track for s in shown[12:]}) == 1
