@@ -25,6 +25,10 @@ _DETAIL_HEIGHT = 28
 # parts (parts under this share of the largest are specks).
 _MAX_HOLES = 6
 _SPECK_SHARE = 0.05
+# Digits under this many pixels tall cut at full resolution are redrawn
+# from their ink this many times larger.
+_SMALL_HEIGHT = 20
+_SMALL_ZOOM = 3
 
 
 def even_strokes(mask):
@@ -131,7 +135,8 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
         resolution cuts without measuring it again.
     ink : ndarray, float32, optional
         Ink strength at working resolution, to shed the noise clinging to
-        the strokes of digits cut at that resolution.
+        the strokes of digits cut at that resolution, and to redraw small
+        ones from it (see :func:`shed_speckle` and :func:`smooth_small`).
 
     Returns
     -------
@@ -146,7 +151,10 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
         ys, xs = np.nonzero(mask)
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
-        return to_mnist(even_strokes(mask[y0:y1, x0:x1])), box
+        shape = mask[y0:y1, x0:x1]
+        if ink is not None and piece.h < _SMALL_HEIGHT:
+            shape = smooth_small(shape, ink[piece.y + y0:piece.y + y1, piece.x + x0:piece.x + x1])
+        return to_mnist(even_strokes(shape)), box
     paper = None
     if roughness is not None:
         paper = quantile(roughness[piece.y:piece.y1, piece.x:piece.x1], 0.5)
@@ -186,6 +194,34 @@ def shed_speckle(mask, ink):
     if not np.any(strong) or _sizeable_parts(strong) > _sizeable_parts(mask):
         return mask
     return strong
+
+
+def smooth_small(mask, ink):
+    """A small digit's mask redrawn from its ink at a finer scale.
+
+    A digit a few strokes across is a jagged mask; its anti-aliased ink,
+    enlarged and cut at half the strokes' strength, keeps its curves.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), uint8
+        1 on the digit's ink, cropped to it.
+    ink : ndarray, shape (H, W), float32
+        Ink strength over the same pixels.
+
+    Returns
+    -------
+    ndarray, uint8
+        The finer mask, ``_SMALL_ZOOM`` times the size.
+    """
+    h, w = mask.shape
+    size = (w * _SMALL_ZOOM, h * _SMALL_ZOOM)
+    near = cv2.resize(cv2.dilate(mask, np.ones((3, 3), np.uint8)), size,
+                      interpolation=cv2.INTER_NEAREST)
+    fine = cv2.resize(ink, size, interpolation=cv2.INTER_CUBIC)
+    level = 0.5 * float(np.percentile(ink[mask > 0], 90))
+    smooth = ((fine >= level) & (near > 0)).view(np.uint8)
+    return smooth if np.any(smooth) else mask
 
 
 def count_holes(mask):

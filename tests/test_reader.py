@@ -596,3 +596,20 @@ def test_digit_broken_at_mid_height_among_others_is_one_digit(reader, mnist_test
     assert pieces(ink) == 2
     reading = reader.read(on_paper(np.hstack(digits)))
     assert [d.label for d in reading.digits] == row
+
+
+def test_small_digits_are_read_from_their_ink_not_their_jagged_mask(reader, mnist_test):
+    # MNIST digits in 18 px boxes (their ink about 13 px tall), dark grey
+    # on light paper, ten to a row.
+    images, labels = mnist_test
+    size, margin, right = 18, 20, 0
+    for start in range(0, 120, 10):
+        ink = np.hstack([cv2.resize(images[i], (size, size), interpolation=cv2.INTER_AREA)
+                         for i in range(start, start + 10)])
+        paper = np.full((size + 2 * margin, 10 * size + 2 * margin), 235, np.uint8)
+        paper[margin:margin + size, margin:margin + 10 * size] -= (
+            ink.astype(np.uint16) * 200 // 255).astype(np.uint8)
+        for d in reader.read(cv2.cvtColor(paper, cv2.COLOR_GRAY2BGR)).digits:
+            slot = int((d.x + d.w / 2 - margin) // size)
+            right += 0 <= slot < 10 and d.label == labels[start + slot]
+    assert right >= 104  # of 120
