@@ -26,8 +26,10 @@ _DETAIL_HEIGHT = 28
 _MAX_HOLES = 6
 _SPECK_SHARE = 0.05
 # Digits under this many pixels tall cut at full resolution are redrawn
-# from their ink this many times larger.
+# from their ink this many times larger; not the tiniest, as specks of
+# noise redrawn so read too surely as digits.
 _SMALL_HEIGHT = 20
+_SMOOTH_MIN_HEIGHT = 12
 _SMALL_ZOOM = 3
 
 
@@ -152,7 +154,7 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
         shape = mask[y0:y1, x0:x1]
-        if ink is not None and piece.h < _SMALL_HEIGHT:
+        if ink is not None and _SMOOTH_MIN_HEIGHT <= piece.h < _SMALL_HEIGHT:
             shape = smooth_small(shape, ink[piece.y + y0:piece.y + y1, piece.x + x0:piece.x + x1])
         return to_mnist(even_strokes(shape)), box
     paper = None
