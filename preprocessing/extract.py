@@ -30,6 +30,7 @@ _SPECK_SHARE = 0.05
 # noise redrawn so read too surely as digits.
 _SMALL_HEIGHT = 20
 _SMOOTH_MIN_HEIGHT = 12
+_SMOOTH_SIGNAL_TO_NOISE = 8.0
 _SMALL_ZOOM = 3
 
 
@@ -155,7 +156,9 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
         box = _box_to_full((piece.x + x0, piece.y + y0, piece.x + x1, piece.y + y1), scale)
         shape = mask[y0:y1, x0:x1]
         if ink is not None and _SMOOTH_MIN_HEIGHT <= piece.h < _SMALL_HEIGHT:
-            shape = smooth_small(shape, ink[piece.y + y0:piece.y + y1, piece.x + x0:piece.x + x1])
+            window = (slice(piece.y + y0, piece.y + y1), slice(piece.x + x0, piece.x + x1))
+            noise = None if roughness is None else quantile(roughness[window], 0.5)
+            shape = smooth_small(shape, ink[window], noise)
         return to_mnist(even_strokes(shape)), box
     paper = None
     if roughness is not None:
@@ -198,7 +201,7 @@ def shed_speckle(mask, ink):
     return strong
 
 
-def smooth_small(mask, ink):
+def smooth_small(mask, ink, noise=None):
     """A small digit's mask redrawn from its ink at a finer scale.
 
     A digit a few strokes across is a jagged mask; its anti-aliased ink,
@@ -210,11 +213,15 @@ def smooth_small(mask, ink):
         1 on the digit's ink, cropped to it.
     ink : ndarray, shape (H, W), float32
         Ink strength over the same pixels.
+    noise : float, optional
+        The paper's roughness there; ink that does not stand this many
+        times (``_SMOOTH_SIGNAL_TO_NOISE``) above it is too noisy to redraw,
+        and the mask is kept.
 
     Returns
     -------
     ndarray, uint8
-        The finer mask, ``_SMALL_ZOOM`` times the size.
+        The finer mask, ``_SMALL_ZOOM`` times the size, or ``mask``.
     """
     h, w = mask.shape
     size = (w * _SMALL_ZOOM, h * _SMALL_ZOOM)
@@ -222,6 +229,8 @@ def smooth_small(mask, ink):
                       interpolation=cv2.INTER_NEAREST)
     fine = cv2.resize(ink, size, interpolation=cv2.INTER_CUBIC)
     level = 0.5 * float(np.percentile(ink[mask > 0], 90))
+    if noise is not None and level < _SMOOTH_SIGNAL_TO_NOISE * noise:
+        return mask
     smooth = ((fine >= level) & (near > 0)).view(np.uint8)
     return smooth if np.any(smooth) else mask
 

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from preprocessing.extract import count_holes, shed_speckle
+from preprocessing.extract import count_holes, shed_speckle, smooth_small
 
 
 def ring(size=120, thickness=16):
@@ -62,3 +62,26 @@ def test_a_clean_mask_is_left_as_it_is():
     ink = np.where(mask > 0, 0.7, 0.0).astype(np.float32)
     ink[mask > 0] -= np.float32(0.4) * (np.arange(mask.size).reshape(mask.shape)[mask > 0] % 2)
     assert np.array_equal(shed_speckle(mask, ink), mask)
+
+
+def small_seven():
+    mask = np.zeros((16, 12), np.uint8)
+    cv2.line(mask, (1, 2), (10, 2), 1, 2)
+    cv2.line(mask, (10, 2), (4, 14), 1, 2)
+    return mask
+
+
+def test_a_small_digit_is_redrawn_finer_from_its_ink():
+    mask = small_seven()
+    ink = cv2.GaussianBlur(mask.astype(np.float32) * 0.6, (0, 0), 0.7)
+    smooth = smooth_small(mask, ink, noise=0.01)
+    assert smooth.shape == (48, 36)
+    # Same shape, finer: it covers the mask enlarged, give or take its edge.
+    enlarged = cv2.resize(mask, (36, 48), interpolation=cv2.INTER_NEAREST)
+    assert np.count_nonzero(smooth & enlarged) >= 0.8 * np.count_nonzero(enlarged)
+
+
+def test_a_small_digit_in_heavy_noise_keeps_its_mask():
+    mask = small_seven()
+    ink = (mask * 0.3 + 0.1 * np.random.default_rng(5).standard_normal(mask.shape)).astype(np.float32)
+    assert smooth_small(mask, ink, noise=0.1) is mask
