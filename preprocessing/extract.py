@@ -223,14 +223,14 @@ def smooth_small(mask, ink, noise=None):
     ndarray, uint8
         The finer mask, ``_SMALL_ZOOM`` times the size, or ``mask``.
     """
+    level = 0.5 * float(np.percentile(ink[mask > 0], 90))
+    if noise is not None and level < _SMOOTH_SIGNAL_TO_NOISE * noise:
+        return mask
     h, w = mask.shape
     size = (w * _SMALL_ZOOM, h * _SMALL_ZOOM)
     near = cv2.resize(cv2.dilate(mask, np.ones((3, 3), np.uint8)), size,
                       interpolation=cv2.INTER_NEAREST)
     fine = cv2.resize(ink, size, interpolation=cv2.INTER_CUBIC)
-    level = 0.5 * float(np.percentile(ink[mask > 0], 90))
-    if noise is not None and level < _SMOOTH_SIGNAL_TO_NOISE * noise:
-        return mask
     smooth = ((fine >= level) & (near > 0)).view(np.uint8)
     return smooth if np.any(smooth) else mask
 

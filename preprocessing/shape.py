@@ -25,8 +25,10 @@ _DARK_GROUND = 100.0
 _MIN_GREY_STEP = 8.0
 _VERY_DARK_GROUND = 70.0
 _MIN_GREY_STEP_VERY_DARK = 14.0
-# A blob at least this full of ink and this wide for its height is a dot,
-# a smudge or a filled shape, not a digit (a thick 1 is full but narrow).
+# A loopless blob at least this full of ink, this wide for its height and
+# this full of its convex hull is a dot, a smudge or a filled shape, not a
+# digit (a thick 1 is full but narrow; a 3 in thick marker is full but
+# notched).
 _BLOB_FILL = 0.6
 _BLOB_ASPECT = 0.5
 _BLOB_SOLIDITY = 0.8
