@@ -12,7 +12,7 @@ import numpy as np
 
 from preprocessing.binarize import ink_mask
 from preprocessing.normalize import to_mnist
-from preprocessing.shape import quantile, stroke_width
+from preprocessing.shape import count_holes, quantile, stroke_width
 
 # MNIST strokes are about 0.12 of the digit's 20-pixel box.
 STROKE_RATIO = 0.12
@@ -233,23 +233,6 @@ def smooth_small(mask, ink, noise=None):
     fine = cv2.resize(ink, size, interpolation=cv2.INTER_CUBIC)
     smooth = ((fine >= level) & (near > 0)).view(np.uint8)
     return smooth if np.any(smooth) else mask
-
-
-def count_holes(mask):
-    """Number of background regions enclosed by a mask (a 0 has one, an 8 two).
-
-    Parameters
-    ----------
-    mask : ndarray, shape (H, W), uint8
-
-    Returns
-    -------
-    int
-    """
-    background = cv2.copyMakeBorder((mask == 0).view(np.uint8), 1, 1, 1, 1,
-                                     cv2.BORDER_CONSTANT, value=1)
-    # The border joins every open region into one; the rest are holes.
-    return cv2.connectedComponents(background, connectivity=4)[0] - 2
 
 
 def _sizeable_parts(mask):

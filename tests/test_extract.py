@@ -3,7 +3,8 @@
 import cv2
 import numpy as np
 
-from preprocessing.extract import count_holes, shed_speckle, smooth_small
+from preprocessing.extract import shed_speckle, smooth_small
+from preprocessing.shape import count_holes
 
 
 def ring(size=120, thickness=16):
