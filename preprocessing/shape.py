@@ -139,11 +139,12 @@ def looks_like_digit(piece, labels):
         return False
     if piece.h >= 0.98 * h and piece.w >= 0.98 * w:
         return False
+    mask = piece.mask(labels)
     if (piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h
-            and not has_loop(piece.mask(labels)) and solidity(piece.mask(labels)) > _BLOB_SOLIDITY):
+            and not has_loop(mask) and solidity(mask) > _BLOB_SOLIDITY):
         return False
     if piece.h > 3 * MIN_HEIGHT:
-        if stroke_width(piece.mask(labels)) > MAX_STROKE * piece.h:
+        if stroke_width(mask) > MAX_STROKE * piece.h:
             return False
     return True
 
