@@ -158,11 +158,15 @@ class Reading:
         Indices into ``digits`` of each number (neighbouring digits of a row).
     light_ink : bool
         Whether the strokes were read as light on a dark ground.
+    scale : float or None
+        Working resolution, relative to the image, the digits were found
+        at: lower than asked for when a noisy image read better coarser.
     """
 
     digits: list
     numbers: list
     light_ink: bool = False
+    scale: float = None
 
     @property
     def text(self):
@@ -228,6 +232,7 @@ class DigitReader:
             coarse = self._read_upright(image, (light_ink,), scale * _COARSER)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned = coarse
+        scale = layers.scale
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
@@ -246,8 +251,8 @@ class DigitReader:
                     and _height_spread(turned) <= _height_spread(digits) + _SPREAD_MARGIN
                     and not _looks_sideways(turned)):
                 return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
-                                         light_ink, order_boxes=[d.box for d in turned])
-        return _in_reading_order(digits, light_ink)
+                                         light_ink, scale, order_boxes=[d.box for d in turned])
+        return _in_reading_order(digits, light_ink, scale)
 
     def _read_upright(self, image, polarities, scale):
         """Best reading over the given polarities: (score, digits, layers,
@@ -430,14 +435,14 @@ class _Judge:
         return [d.label for d in self.digits(pieces)]
 
 
-def _in_reading_order(digits, light_ink, order_boxes=None):
+def _in_reading_order(digits, light_ink, scale, order_boxes=None):
     """A Reading of digits, ordered by their boxes (or by ``order_boxes``,
     the same digits' boxes in the frame they were read in)."""
     ordered, numbers = [], []
     for number in reading_order(order_boxes or [d.box for d in digits]):
         numbers.append(list(range(len(ordered), len(ordered) + len(number))))
         ordered.extend(digits[i] for i in number)
-    return Reading(ordered, numbers, light_ink)
+    return Reading(ordered, numbers, light_ink, scale)
 
 
 def _looks_sideways(digits):
