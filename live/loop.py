@@ -122,6 +122,9 @@ class DigitPipeline:
         self._light_ink = None
         self._frames_since_check = 0
         self._frames_since_scan = 0
+        # Share of the planned scale frames are read at: below 1 once a
+        # frame read better coarser (sensor noise), until the next full scan.
+        self._coarsening = 1.0
 
     def process(self, frame):
         """Digits of a frame, as shown after tracking.
@@ -140,8 +143,13 @@ class DigitPipeline:
             Polarity the reader chose.
         """
         (x0, y0, x1, y1), scale = self._plan(frame.image.shape, frame.time)
+        if self._frames_since_scan == 0:
+            self._coarsening = 1.0
         reading = self.reader.read(frame.image[y0:y1, x0:x1], light_ink=self._polarity(),
-                                   scale=scale)
+                                   scale=scale * self._coarsening)
+        # The reader reads no finer than asked: once coarser, frames stay
+        # coarser until the next full scan.
+        self._coarsening = reading.scale / scale
         self._light_ink = reading.light_ink
         found = [replace(d, x=d.x + x0, y=d.y + y0) for d in reading.digits]
         shown = self.tracker.update(found, frame.time)
