@@ -143,6 +143,28 @@ class PrintedLines:
         return float(self.levels[y:y + h, x:x + w][mask > 0].max(initial=0.0))
 
 
+def min_line_length(shape, digit_height=None):
+    """Shortest printed line looked for in an image.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The image's ``(height, width)``.
+    digit_height : float, optional
+        Typical digit height in pixels, when known.
+
+    Returns
+    -------
+    float
+        Length in pixels; a stretch of ink whose box is shorter than half
+        of it holds no line.
+    """
+    length = _MIN_LENGTH * min(shape[:2])
+    if digit_height:
+        length = max(length, _MIN_DIGIT_HEIGHTS * digit_height)
+    return length
+
+
 def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only=False):
     """Find the printed lines in an ink mask.
 
@@ -169,11 +191,10 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
         None when the image has no printed lines.
     """
     side = min(mask.shape)
-    min_length = _MIN_LENGTH * side
+    min_length = min_line_length(mask.shape, digit_height)
     run = _RUN_LENGTH * side
     faint_run = run
     if digit_height:
-        min_length = max(min_length, _MIN_DIGIT_HEIGHTS * digit_height)
         faint_run = max(run, _FAINT_RUN_HEIGHTS * digit_height)
         run = max(run, _MIN_DIGIT_HEIGHTS * digit_height)
     if longest is None:

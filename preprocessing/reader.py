@@ -8,12 +8,13 @@ import numpy as np
 from preprocessing.binarize import ink_mask
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
-from preprocessing.lines import find_printed_lines
+from preprocessing.lines import find_printed_lines, min_line_length
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
 from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile,
-                                 ring_contrast, signal_to_noise, stroke_signal_to_noise)
+                                 principal_axis, ring_contrast, signal_to_noise,
+                                 stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -97,6 +98,14 @@ _NET_SPAN = 0.5
 _COMPACT = 0.3
 _MIN_COMPACT = 3
 _LINE_HEIGHTS = 2.0
+# Pieces over this many digit heights long, each straight to within its
+# width and this share of the digits' height, are strokes on their own,
+# unless this many lie within this angle of each other (the rules of a
+# ruled sheet, bent a little by perspective).
+_LONG = 2.0
+_STRAIGHT = 0.15
+_RULES = 3
+_PARALLEL_SPAN = np.deg2rad(8.0)
 # Pieces left on the printed lines with at least this share of their ink
 # are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
@@ -532,6 +541,8 @@ def _printed_lines(ink, mask, labels, pieces):
     longest = next((float(np.hypot(p.w, p.h)) for p in by_length
                     if not _ring_around_the_rest(p, labels, pieces)), 0.0)
     height = _typical_height(pieces)
+    if height is not None and _lone_strokes(by_length, labels, pieces, height, mask.shape):
+        return None
     if (height is not None and height >= _NET_HEIGHT * min(mask.shape)
             and longest >= _NET_SPAN * float(np.hypot(*mask.shape))):
         # A net: the lines found with its height would be only the longest
@@ -543,6 +554,51 @@ def _printed_lines(ink, mask, labels, pieces):
             if digit_height is not None and digit_height < height:
                 return find_printed_lines(ink, mask, digit_height, longest=longest)
     return find_printed_lines(ink, mask, height, longest=longest)
+
+
+def _lone_strokes(by_length, labels, pieces, height, shape):
+    """Whether the only pieces long enough to hold a printed line are
+    straight strokes on their own (an underline, the shadow along a sheet's
+    edge), not three or more in parallel like the rules of a sheet:
+    touching no digit, they are dropped as shapes, and there is nothing to
+    search.
+
+    Parameters
+    ----------
+    by_length : list of Piece
+        The pieces, longest first.
+    labels : ndarray
+    pieces : list of Piece
+        All of them, to tell the ring of a desk around a sheet.
+    height : float
+        Typical digit height.
+    shape : tuple of int
+        The mask's shape.
+    """
+    reach = max(0.5 * min_line_length(shape, height), _LONG * height)
+    angles = []
+    for piece in by_length:
+        if np.hypot(piece.w, piece.h) < reach:
+            break
+        if _ring_around_the_rest(piece, labels, pieces):
+            continue
+        angle, along, across = principal_axis(piece.mask(labels))
+        # A straight stroke strays from its axis by about half its mean
+        # width; a digit on it, by the digit's height.
+        if across > piece.area / along + _STRAIGHT * height:
+            return False
+        angles.append(angle)
+    return bool(angles) and not _rules_among(angles)
+
+
+def _rules_among(angles):
+    """Whether _RULES of some directions (radians, 0 to pi) are parallel:
+    within _PARALLEL_SPAN of each other."""
+    angles = np.sort(angles)
+    # Directions wrap around at pi: the first ones come again at the end.
+    wrapped = np.concatenate([angles, angles[:_RULES - 1] + np.pi])
+    spans = wrapped[_RULES - 1:len(angles) + _RULES - 1] - wrapped[:len(angles)]
+    return len(angles) >= _RULES and bool(np.any(spans <= _PARALLEL_SPAN))
 
 
 def _line_remnant(piece, labels, ink, lines):

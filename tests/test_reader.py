@@ -488,15 +488,19 @@ def test_digits_across_rules_taller_than_them_are_read(reader, mnist_test):
     assert label_f1([(truth, digits)]) >= 0.85, [(d.box, d.label) for d in digits]
 
 
-def sheet_on_dark_desk(mnist_test, ruled, rows=((2, 0, 7, 4, 9, 1), (5, 2, 8, 6, 0, 4))):
+def sheet_on_dark_desk(mnist_test, ruled, rows=((2, 0, 7, 4, 9, 1), (5, 2, 8, 6, 0, 4)),
+                       pen_lines=()):
     """Two rows of digits on a sheet turned a little on a dark desk (the desk
     along the sheet's edge rings the sheet with dark ink); optionally ruled
-    in light blue."""
+    in light blue, or with pen lines drawn across the sheet at the heights
+    ``pen_lines`` (the rows span 70 to 126 and 170 to 226)."""
     images, all_labels = mnist_test
     sheet = np.full((300, 440, 3), 235, np.uint8)
     if ruled:
         for y in range(24, 300, 36):
             cv2.line(sheet, (0, y), (439, y), (205, 170, 150), 2, cv2.LINE_AA)
+    for y in pen_lines:
+        cv2.line(sheet, (30, y), (420, y + 6), (120, 40, 30), 3, cv2.LINE_AA)
     for row, labels in enumerate(rows):
         for k, label in enumerate(labels):
             darkness = (enlarged(images[first_of(all_labels, label)], 56) / 255.0)[:, :, None]
@@ -520,6 +524,17 @@ def test_only_sheets_with_lines_are_searched_for_lines(reader, mnist_test, ruled
     # rules of a ruled sheet on the same desk still are found.
     image, text = sheet_on_dark_desk(mnist_test, ruled)
     assert (_Layers.of(image, 1.0, False).lines is not None) == ruled
+    assert reader.read(image).text.replace(" ", "") == text
+
+
+@pytest.mark.parametrize("pen_lines, searched", [((140,), False), ((140, 150, 160), True)])
+def test_a_stroke_on_its_own_is_no_reason_to_search_for_lines(reader, mnist_test, pen_lines,
+                                                               searched):
+    # An underline clear of the digits is dropped as a shape, with nothing
+    # to take out of the digits; three parallel lines may be the rules of a
+    # sheet, which often run into digits, and are searched for.
+    image, text = sheet_on_dark_desk(mnist_test, False, pen_lines=pen_lines)
+    assert (_Layers.of(image, 1.0, False).lines is not None) == searched
     assert reader.read(image).text.replace(" ", "") == text
 
 

@@ -2,10 +2,12 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from preprocessing.binarize import local_roughness
 from preprocessing.pieces import find_pieces
-from preprocessing.shape import looks_like_digit, signal_to_noise, stroke_signal_to_noise
+from preprocessing.shape import (looks_like_digit, principal_axis, signal_to_noise,
+                                 stroke_signal_to_noise)
 
 
 def ring_piece(shape=(200, 200), thickness=6):
@@ -64,3 +66,23 @@ def test_dots_and_smudges_are_not_digits():
     cv2.ellipse(smudge, (45, 30), (35, 18), 10, 0, 360, 1, -1)
     for mask in (dot, smudge):
         assert not looks_like_digit(*only_piece(mask))
+
+
+@pytest.mark.parametrize("degrees", [0, 30, 90, 150])
+def test_a_straight_stroke_lies_along_its_principal_axis(degrees):
+    mask = np.zeros((300, 300), np.uint8)
+    turn = np.deg2rad(degrees)
+    dx, dy = 120 * np.cos(turn), 120 * np.sin(turn)
+    cv2.line(mask, (round(150 - dx), round(150 - dy)), (round(150 + dx), round(150 + dy)), 1, 5)
+    angle, along, across = principal_axis(mask)
+    assert abs((angle - turn + np.pi / 2) % np.pi - np.pi / 2) < np.deg2rad(1)
+    assert 240 <= along <= 250
+    assert across <= 4
+
+
+def test_a_digit_on_a_line_strays_far_from_its_axis():
+    mask = np.zeros((120, 300), np.uint8)
+    cv2.line(mask, (10, 100), (290, 100), 1, 3)
+    cv2.putText(mask, "7", (140, 100), cv2.FONT_HERSHEY_SIMPLEX, 2, 1, 3)
+    _, along, across = principal_axis(mask)
+    assert across > 30
