@@ -36,8 +36,7 @@ def noisy_video(mnist_dir, tmp_path_factory):
     images, labels = load_mnist_digits(mnist_dir)
     photo = generate(np.random.default_rng(NOISY_SEED), GlyphSource(images, labels, fonts=True),
                      "webcam")
-    frame = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR) \
-        if photo.jpeg is not None else photo.image
+    frame = photo.image
     path = tmp_path_factory.mktemp("noisy") / "noisy.avi"
     h, w = frame.shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (w, h))
