@@ -193,9 +193,10 @@ def shed_speckle(mask, ink):
     top = float(ink[inside].max())
     if top <= 0:
         return mask
-    levels = np.clip(ink[inside] * (255.0 / top), 0, 255).astype(np.uint8)
+    scaled = ink * (255.0 / top)
+    levels = np.clip(scaled[inside], 0, 255).astype(np.uint8)
     level, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    strong = (inside & (ink * (255.0 / top) > level)).view(np.uint8)
+    strong = (inside & (scaled > level)).view(np.uint8)
     if not np.any(strong) or _sizeable_parts(strong) > _sizeable_parts(mask):
         return mask
     return strong
