@@ -1,5 +1,6 @@
 """Find, normalise and classify the handwritten digits of a photo or frame."""
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -654,11 +655,9 @@ def _join_broken(pieces, judge):
     short = [i for i, p in enumerate(pieces)
              if p.h < _BROKEN_SHORT * height and p.own_mask is None]
     pairs = []
-    for i in short:
-        for j in short:
-            a, b = pieces[i], pieces[j]
-            if j <= i or not _stacked(a, b, height):
-                continue
+    for i, j in itertools.combinations(short, 2):
+        a, b = pieces[i], pieces[j]
+        if _stacked(a, b, height):
             joined = a.union(b)
             if (_BROKEN_LOW * height <= joined.h <= _BROKEN_HIGH * height
                     and joined.w <= _BROKEN_ASPECT * joined.h):
