@@ -136,11 +136,23 @@ def _should_join(a, b, labels):
         return False
     if _underlines(small, big):
         return False
-    x_overlap = min(a.x1, b.x1) - max(a.x, b.x)
-    y_gap = max(a.y, b.y) - min(a.y1, b.y1)
-    if x_overlap >= 0.3 * min(a.w, b.w) and y_gap <= _STACK_GAP * big.h:
+    if _stacked(a, b):
         return True
     return pixel_gap(a, b, labels) <= max(2.0, _TOUCH_GAP * joined.h)
+
+
+def _stacked(a, b):
+    """Whether one piece sits above the other, overlapping it sideways,
+    close enough to be part of one digit."""
+    x_overlap = min(a.x1, b.x1) - max(a.x, b.x)
+    return (x_overlap >= 0.3 * min(a.w, b.w)
+            and _stack_gap(a, b) <= _STACK_GAP * max(a.h, b.h))
+
+
+def _stack_gap(a, b):
+    """Rows of paper between two pieces, one above the other (negative when
+    they overlap)."""
+    return max(a.y, b.y) - min(a.y1, b.y1)
 
 
 def _underlines(flat, other):
@@ -165,7 +177,7 @@ def join_pieces(pieces, labels):
     -------
     list of Piece
     """
-    pieces = sorted(pieces, key=lambda p: p.x)
+    pieces = _join_closest_first(sorted(pieces, key=lambda p: p.x), labels)
     changed = True
     while changed:
         changed = False
@@ -176,6 +188,61 @@ def join_pieces(pieces, labels):
             else:
                 i += 1
     return pieces
+
+
+def _join_closest_first(pieces, labels):
+    """Join the pairs of pieces that belong together, the closest first.
+
+    A stroke cut in two by a printed line leaves a part that may also sit
+    just above the next row's digit: joined in the order met, it would glue
+    the rows together. Joined by increasing gap, it goes back to its own
+    digit first, and the digit is then too tall to take the other.
+
+    Parameters
+    ----------
+    pieces : list of Piece
+        Sorted by x.
+    labels : ndarray
+
+    Returns
+    -------
+    list of Piece
+        Sorted by x.
+    """
+    pairs = [(_stack_gap(pieces[i], pieces[j]), i, j)
+             for i, j in _neighbours(pieces) if _stacked(pieces[i], pieces[j])
+             and _should_join(pieces[i], pieces[j], labels)]
+    if not pairs:
+        return pieces
+    root = list(range(len(pieces)))
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    joined = list(pieces)
+    for _, i, j in sorted(pairs):
+        i, j = find(i), find(j)
+        if i != j and _should_join(joined[i], joined[j], labels):
+            joined[i] = joined[i].union(joined[j])
+            root[j] = i
+    return sorted((joined[i] for i in range(len(pieces)) if find(i) == i), key=lambda p: p.x)
+
+
+def _neighbours(pieces):
+    """Pairs of indices (i < j) of pieces near enough to be joined, for
+    pieces sorted by x."""
+    for i, a in enumerate(pieces):
+        reach = a.x1 + max(2.0, _TOUCH_GAP * a.h)
+        for j in range(i + 1, len(pieces)):
+            b = pieces[j]
+            if b.x > reach:
+                break
+            margin = _STACK_GAP * max(a.h, b.h)
+            if not (b.y > a.y1 + margin or a.y > b.y1 + margin):
+                yield i, j
 
 
 def _join_next(pieces, i, labels):

@@ -1,0 +1,45 @@
+import cv2
+import numpy as np
+
+from preprocessing.pieces import find_pieces, join_pieces
+
+
+def _boxes(pieces):
+    return sorted((p.x, p.y, p.w, p.h) for p in pieces)
+
+
+def _joined(mask):
+    labels, pieces = find_pieces(mask)
+    return _boxes(join_pieces(pieces, labels))
+
+
+def test_a_five_with_a_loose_flag_is_joined():
+    mask = np.zeros((120, 120), np.uint8)
+    cv2.line(mask, (40, 20), (40, 55), 1, 4)          # stem
+    cv2.ellipse(mask, (55, 75), (20, 22), 0, -120, 150, 1, 4)  # bow
+    cv2.line(mask, (48, 20), (80, 20), 1, 4)          # flag, a few pixels off the stem
+    assert len(find_pieces(mask)[1]) == 2
+    assert len(_joined(mask)) == 1
+
+
+def test_neighbouring_digits_stay_apart():
+    mask = np.zeros((100, 160), np.uint8)
+    cv2.ellipse(mask, (50, 50), (18, 30), 0, 0, 360, 1, 4)
+    cv2.ellipse(mask, (100, 50), (18, 30), 0, 0, 360, 1, 4)
+    assert len(_joined(mask)) == 2
+
+
+def test_a_stroke_cut_by_a_line_goes_back_to_its_digit_not_to_the_row_below():
+    # A digit whose foot was cut off by a printed line, and under it a digit
+    # of the next row, set a little to the left: the foot is stacked on
+    # both, but lies a few pixels from its own digit and far from the other.
+    mask = np.zeros((240, 120), np.uint8)
+    cv2.ellipse(mask, (50, 40), (20, 28), 0, 200, 480, 1, 4)       # top, y 10..70
+    cv2.ellipse(mask, (50, 74), (26, 16), 0, 0, 180, 1, 4)         # foot, y 72..92
+    cv2.ellipse(mask, (40, 162), (18, 45), 0, 0, 360, 1, 4)        # next row's 0
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 3
+    joined = _boxes(join_pieces(pieces, labels))
+    assert len(joined) == 2
+    top = min(joined, key=lambda b: b[1])
+    assert top[1] < 15 and 85 < top[1] + top[3] < 100  # the digit has its foot back
