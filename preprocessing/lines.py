@@ -55,6 +55,11 @@ _CROSSING_SHARE = 0.2
 # stroke crossing or following the line (a thin, blurred stroke resting on a
 # rule is only about a third darker than the rule).
 _PEN_OVER_LINE = 1.3
+# The lines' local level is measured over squares this large (a fraction of
+# the shorter side), from line pixels at most this many times the family's
+# level.
+_LOCAL_SIZE = 0.2
+_LOCAL_CAP = 1.5
 # Steps of the ink histograms a line's median ink is read from.
 _LEVEL_BINS = 256
 
@@ -235,7 +240,8 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
         on_lines += np.count_nonzero(on_line)
         near = cv2.dilate(pixels, np.ones((3, 3), np.uint8)) > 0
         level = _family_level(half_pixels & half, on_line, ink, length)
-        levels[near] = np.maximum(levels[near], level)
+        local = _local_level(on_line, ink, level, side)
+        levels[near] = np.maximum(levels[near], np.maximum(local[near], level))
     if on_lines < 10:
         return None
     return PrintedLines(levels)
@@ -290,6 +296,37 @@ def _family_level(half_pixels, on_line, ink, length):
         return float(np.median(values))
     middle = (cumulative >= (cumulative[:, -1:] + 1) // 2).argmax(axis=1)
     return float(np.median((middle + 0.5) * (top / _LEVEL_BINS)))
+
+
+def _local_level(on_line, ink, level, side):
+    """Ink level of the lines around each pixel.
+
+    Uneven light leaves a stretch of a rule darker than its family's level,
+    enough to pass for a pen stroke along it. The mean ink of the nearby
+    line pixels follows such stretches; pixels far stronger than the
+    family's level (pen strokes crossing the lines) are left out of it.
+
+    Parameters
+    ----------
+    on_line : ndarray, bool
+        The family's line pixels.
+    ink : ndarray, float32
+        Ink strength, same shape.
+    level : float
+        The family's level (see :func:`_family_level`).
+    side : int
+        The image's shorter side, which sets the neighbourhood's size.
+
+    Returns
+    -------
+    ndarray, float32
+        Mean line ink within the neighbourhood; 0 where it holds no line pixel.
+    """
+    weight = (on_line & (ink <= _LOCAL_CAP * level)).astype(np.float32)
+    size = (max(3, int(_LOCAL_SIZE * side)),) * 2
+    total = cv2.boxFilter(ink * weight, -1, size, normalize=False)
+    count = cv2.boxFilter(weight, -1, size, normalize=False)
+    return np.where(count >= 1.0, total / np.maximum(count, 1.0), 0.0).astype(np.float32)
 
 
 def _family_pixels(mask, angle, length, gap):

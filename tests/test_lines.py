@@ -58,3 +58,29 @@ def test_a_dark_edge_beside_faint_rules_does_not_raise_their_level():
     rules = (mask > 0) & (stroke == 0) & (ink < 0.5)
     assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
     assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
+
+
+def test_rules_darker_at_one_end_are_removed_there_too():
+    # Light falling off across the sheet: the rules' ink rises from 0.15 on
+    # the left to 0.3 on the right, twice their level over the whole family.
+    # The dark stretches still go, and a pen stroke crossing a rule there,
+    # clearly darker than the rule beside it, stays whole.
+    h, w = 360, 640
+    mask = np.zeros((h, w), np.uint8)
+    for y in range(40, h - 20, 40):
+        cv2.line(mask, (0, y), (w - 1, y), 1, 1)
+    gradient = np.linspace(0.15, 0.3, w, dtype=np.float32)[None, :]
+    ink = np.where(mask > 0, gradient, 0.0).astype(np.float32)
+    stroke = np.zeros((h, w), np.uint8)
+    stroke[145:175, 560:562] = 1
+    mask |= stroke
+    ink[stroke > 0] = 0.6
+    found = find_printed_lines(ink, mask, digit_height=20)
+    assert found is not None
+    left = found.remove(mask, ink)
+    rules = (mask > 0) & (stroke == 0)
+    dark_end = rules.copy()
+    dark_end[:, : 3 * w // 4] = False
+    assert np.count_nonzero(left & dark_end) < 0.02 * np.count_nonzero(dark_end)
+    assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
+    assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
