@@ -92,6 +92,9 @@ _QUARTER_TURNS = ((cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE),
 # and printed lines in one net.
 _NET_HEIGHT = 0.3
 _NET_SPAN = 0.5
+# Lines are searched for again when the pieces they leave are typically
+# shorter than this share of the height they were searched with.
+_HEIGHT_AGAIN = 0.6
 # Pieces at least this wide for their height are compact, like most digits;
 # given this many compact pieces, pieces narrower than that and over this
 # many times the compact pieces' median height are lines (the rules of a
@@ -300,7 +303,7 @@ class DigitReader:
                                                 layers.roughness, layers.lines)
         scale, light_ink = layers.scale, ink_map.light_ink
         if lines is not None:
-            labels, pieces = find_pieces(lines.remove(layers.mask, ink))
+            labels, pieces = layers.line_free_pieces or find_pieces(lines.remove(layers.mask, ink))
             pieces = [p for p in pieces if not _line_remnant(p, labels, ink, lines)]
         else:
             labels, pieces = layers.mask_pieces or find_pieces(layers.mask)
@@ -344,6 +347,8 @@ class _Layers:
     lines : PrintedLines or None
     mask_pieces : tuple or None
         ``find_pieces(mask)`` (labels and pieces) when already computed.
+    line_free_pieces : tuple or None
+        The same for the mask without the printed lines.
     """
 
     ink_map: InkMap
@@ -354,6 +359,7 @@ class _Layers:
     mask: np.ndarray
     lines: object
     mask_pieces: tuple = None
+    line_free_pieces: tuple = None
 
     @classmethod
     def of(cls, image, scale, light_ink):
@@ -366,8 +372,8 @@ class _Layers:
             # are one stroke drawn with a speckled brush, not two marks.
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         labels, pieces = find_pieces(mask)
-        lines = _printed_lines(ink, mask, labels, pieces)
-        return cls(ink_map, scale, ink, grey, roughness, mask, lines, (labels, pieces))
+        lines, line_free = _printed_lines(ink, mask, labels, pieces)
+        return cls(ink_map, scale, ink, grey, roughness, mask, lines, (labels, pieces), line_free)
 
     def turned(self, turn):
         """The layers of the image turned by a quarter (``turn``: a
@@ -533,7 +539,15 @@ def _printed_lines(ink, mask, labels, pieces):
     set the typical height, only the longest lines, or none, are long
     enough. So when that height is large and a piece spans much of the
     image, families of parallel lines are looked for first without it, and
-    the height is measured again on what they leave.
+    the height is measured again on what they leave. Smaller nets of digits
+    and grid squares also make the height too large: when the lines found
+    leave pieces clearly shorter, the search is made again with their height.
+
+    Returns
+    -------
+    lines : PrintedLines or None
+    line_free : tuple or None
+        ``find_pieces`` of the mask without the lines (None without lines).
     """
     # The dark margin of a desk around the sheet is long and straight, but
     # touches no digit: alone, it is not worth the search (a third of a
@@ -543,7 +557,7 @@ def _printed_lines(ink, mask, labels, pieces):
                     if not _ring_around_the_rest(p, labels, pieces)), 0.0)
     height = _typical_height(pieces)
     if height is not None and _lone_strokes(by_length, labels, pieces, height, mask.shape):
-        return None
+        return None, None
     if (height is not None and height >= _NET_HEIGHT * min(mask.shape)
             and longest >= _NET_SPAN * float(np.hypot(*mask.shape))):
         # A net: the lines found with its height would be only the longest
@@ -553,8 +567,25 @@ def _printed_lines(ink, mask, labels, pieces):
             _, rest = find_pieces(families.remove(mask, ink))
             digit_height = _typical_height(rest)
             if digit_height is not None and digit_height < height:
-                return find_printed_lines(ink, mask, digit_height, longest=longest)
-    return find_printed_lines(ink, mask, height, longest=longest)
+                return _without_lines(find_printed_lines(ink, mask, digit_height, longest=longest),
+                                      ink, mask)
+    lines, line_free = _without_lines(find_printed_lines(ink, mask, height, longest=longest),
+                                      ink, mask)
+    if lines is not None and height is not None:
+        # Digits glued to the grid made the height too large, and lines
+        # had to run straight further than they do: search again with the
+        # height of what the lines found leave.
+        digit_height = _typical_height(line_free[1])
+        if digit_height is not None and digit_height < _HEIGHT_AGAIN * height:
+            again = find_printed_lines(ink, mask, digit_height, longest=longest)
+            if again is not None:
+                return _without_lines(again, ink, mask)
+    return lines, line_free
+
+
+def _without_lines(lines, ink, mask):
+    """``lines`` and the pieces of the mask they leave (None without lines)."""
+    return lines, None if lines is None else find_pieces(lines.remove(mask, ink))
 
 
 def _lone_strokes(by_length, labels, pieces, height, shape):
