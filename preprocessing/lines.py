@@ -224,8 +224,10 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
                 for angle, length in zip(angles, runs)]
     found = max(np.count_nonzero(f) for f, _ in families)
     # Squared paper: the crossing family may be too faint or broken for the
-    # transform; look for it directly.
+    # transform; look for it directly, unless the transform found it.
     for angle, length in zip(angles, runs):
+        if any(_angle_between(angle + np.pi / 2, other) < _FAMILY_ANGLE for other in angles):
+            continue
         crossing = _family_pixels(half, angle + np.pi / 2, int(length / 2), max(2, gap // 2))
         if np.count_nonzero(crossing) >= _CROSSING_SHARE * found:
             families.append((crossing, length))
@@ -406,7 +408,7 @@ def _family_angles(mask, min_length, families_only=False):
                 continue
         elif np.count_nonzero(members) < _FAMILY_SIZE and lengths[i] < _LONE_LENGTH * span:
             continue
-        if any(min(abs(a - angles[i]), np.pi - abs(a - angles[i])) < _FAMILY_ANGLE for a in families):
+        if any(_angle_between(a, angles[i]) < _FAMILY_ANGLE for a in families):
             continue
         families.append(float(_mean_angle(angles[members], lengths[members])))
         members_of.append(segments[members])
@@ -418,6 +420,12 @@ def _distinct_lines(segments, angle, side):
     midpoints = (segments[:, :2] + segments[:, 2:]) / 2
     offsets = np.sort(midpoints @ np.array([-np.sin(angle), np.cos(angle)]))
     return 1 + int(np.count_nonzero(np.diff(offsets) > _LINE_SPACING * side))
+
+
+def _angle_between(a, b):
+    """Angle between two undirected directions (radians), 0 to pi/2."""
+    difference = np.mod(a - b, np.pi)
+    return min(difference, np.pi - difference)
 
 
 def _mean_angle(angles, weights):
