@@ -167,6 +167,10 @@ def _underlines(flat, other):
 def join_pieces(pieces, labels):
     """Join the pieces that belong to one digit.
 
+    Pieces stacked one above the other are joined first, the closest pairs
+    first (see :func:`_join_closest_first`); then any pieces still apart
+    that belong together, from left to right.
+
     Parameters
     ----------
     pieces : list of Piece
