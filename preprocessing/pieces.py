@@ -238,30 +238,30 @@ def _join_closest_first(pieces, labels):
 def _neighbours(pieces):
     """Pairs of indices (i < j) of pieces near enough to be joined, for
     pieces sorted by x."""
-    for i, a in enumerate(pieces):
-        reach = a.x1 + max(2.0, _TOUCH_GAP * a.h)
-        for j in range(i + 1, len(pieces)):
-            b = pieces[j]
-            if b.x > reach:
-                break
-            margin = _STACK_GAP * max(a.h, b.h)
-            if not (b.y > a.y1 + margin or a.y > b.y1 + margin):
-                yield i, j
+    for i in range(len(pieces)):
+        for j in _later_neighbours(pieces, i):
+            yield i, j
 
 
-def _join_next(pieces, i, labels):
-    """Join piece ``i`` with the first later piece it belongs with, if any."""
+def _later_neighbours(pieces, i):
+    """Indices of the pieces after ``i`` (sorted by x) near enough to be
+    joined with it."""
     a = pieces[i]
     reach = a.x1 + max(2.0, _TOUCH_GAP * a.h)
     for j in range(i + 1, len(pieces)):
         b = pieces[j]
         if b.x > reach:
-            return False
+            return
         margin = _STACK_GAP * max(a.h, b.h)
-        if b.y > a.y1 + margin or a.y > b.y1 + margin:
-            continue
-        if _should_join(a, b, labels):
-            pieces[i] = a.union(b)
+        if not (b.y > a.y1 + margin or a.y > b.y1 + margin):
+            yield j
+
+
+def _join_next(pieces, i, labels):
+    """Join piece ``i`` with the first later piece it belongs with, if any."""
+    for j in _later_neighbours(pieces, i):
+        if _should_join(pieces[i], pieces[j], labels):
+            pieces[i] = pieces[i].union(pieces[j])
             del pieces[j]
             return True
     return False
