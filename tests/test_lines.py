@@ -21,15 +21,30 @@ def ruled_mask(angle_deg, size=(360, 640), spacing=40):
     return lines, stroke & (1 - cv2.dilate(lines, np.ones((3, 3), np.uint8)))
 
 
+def add_stroke(mask, ink, rows, cols, strength):
+    """Draw a pen stroke (a filled rectangle) of ``strength`` ink over the
+    mask and the ink; return its pixels."""
+    stroke = np.zeros(mask.shape, np.uint8)
+    stroke[rows, cols] = 1
+    mask |= stroke
+    ink[stroke > 0] = strength
+    return stroke
+
+
+def lines_removed(ink, mask):
+    """The mask without the printed lines found in it (which must be some)."""
+    found = find_printed_lines(ink, mask, digit_height=20)
+    assert found is not None
+    return found.remove(mask, ink)
+
+
 @pytest.mark.parametrize("angle", [0.0, 3.0, 12.0, 88.0])
 def test_ruled_lines_are_found_end_to_end_and_short_strokes_are_not(angle):
     lines, stroke = ruled_mask(angle) if angle < 45 else (
         m.T.copy() for m in ruled_mask(90 - angle, size=(640, 360)))
     mask = lines | stroke
     ink = mask.astype(np.float32) * 0.3
-    found = find_printed_lines(ink, mask, digit_height=20)
-    assert found is not None
-    left = found.remove(mask, ink)
+    left = lines_removed(ink, mask)
     assert np.count_nonzero(left & lines) < 0.02 * np.count_nonzero(lines)
     assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
 
@@ -48,13 +63,8 @@ def test_a_dark_edge_beside_faint_rules_does_not_raise_their_level():
     for y0 in (5, h - 20):
         mask[y0:y0 + 15] = 1
         ink[y0:y0 + 15] = 0.9
-    stroke = np.zeros((h, w), np.uint8)
-    stroke[145:175, 300:302] = 1
-    mask |= stroke
-    ink[stroke > 0] = 0.4
-    found = find_printed_lines(ink, mask, digit_height=20)
-    assert found is not None
-    left = found.remove(mask, ink)
+    stroke = add_stroke(mask, ink, slice(145, 175), slice(300, 302), 0.4)
+    left = lines_removed(ink, mask)
     rules = (mask > 0) & (stroke == 0) & (ink < 0.5)
     assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
     assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
@@ -71,13 +81,8 @@ def test_rules_darker_at_one_end_are_removed_there_too():
         cv2.line(mask, (0, y), (w - 1, y), 1, 1)
     gradient = np.linspace(0.15, 0.3, w, dtype=np.float32)[None, :]
     ink = np.where(mask > 0, gradient, 0.0).astype(np.float32)
-    stroke = np.zeros((h, w), np.uint8)
-    stroke[145:175, 560:562] = 1
-    mask |= stroke
-    ink[stroke > 0] = 0.6
-    found = find_printed_lines(ink, mask, digit_height=20)
-    assert found is not None
-    left = found.remove(mask, ink)
+    stroke = add_stroke(mask, ink, slice(145, 175), slice(560, 562), 0.6)
+    left = lines_removed(ink, mask)
     rules = (mask > 0) & (stroke == 0)
     dark_end = rules.copy()
     dark_end[:, : 3 * w // 4] = False
