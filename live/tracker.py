@@ -10,7 +10,9 @@ wins, so a digit's label stays put while the paper moves.
 A new track stays hidden until it has been seen in ``min_hits`` frames with
 a clear majority for one label (or in ``max_unsettled`` frames), and is
 forgotten at its first miss before that: a one-frame ghost never shows, and
-a digit does not show up with a label it drops a frame later.
+a digit does not show up with a label it drops a frame later.  Only a digit
+read surely (``sure_confidence``) shows in its first frame, on probation: it
+is hidden again if its next frames do not settle its label.
 A steady track that is not seen keeps its place on screen for a couple of
 frames (a digit that drops out once does not blink), and any track that is
 not seen keeps its identity and votes until it is dropped, after
@@ -98,6 +100,9 @@ class Track:
         last seen.
     confirmed : bool
         Whether it has been seen enough, with a clear label, to be shown.
+    on_probation : bool
+        Shown from its first frame for a sure reading, until its next
+        frames confirm it or hide it.
     """
 
     def __init__(self, track_id, detection, time, history):
@@ -112,6 +117,7 @@ class Track:
         self.label = None
         self.image = None
         self.confirmed = False
+        self.on_probation = False
         self._observe(detection, time)
 
     def predict(self, time):
@@ -201,11 +207,15 @@ class DigitTracker:
         centre, in units of the digit's height.
     max_height_ratio : float, default 1.6
         Gate of a match: largest ratio of the two heights.
+    sure_confidence : float or None, default 0.95
+        A new digit read at least this surely shows at once (None: never).
+        Its track also outlives a missed frame, so a small digit found in
+        every other frame keeps being looked for at its own scale.
     """
 
     def __init__(self, min_hits=2, min_agreement=0.7, max_unsettled=6, history=15,
                  switch_ratio=2.5, coast_frames=2, max_missed_time=0.5, max_missed_frames=15,
-                 max_distance=0.6, max_height_ratio=1.6):
+                 max_distance=0.6, max_height_ratio=1.6, sure_confidence=0.95):
         self.min_hits = min_hits
         self.min_agreement = min_agreement
         self.max_unsettled = max_unsettled
@@ -216,6 +226,7 @@ class DigitTracker:
         self.max_missed_frames = max_missed_frames
         self.max_distance = max_distance
         self.max_height_ratio = max_height_ratio
+        self.sure_confidence = sure_confidence
         self.tracks = []
         self._next_id = 1
 
@@ -243,11 +254,16 @@ class DigitTracker:
         for track in self.tracks:
             if id(track) not in matched:
                 track.miss()
-            elif not track.confirmed:
+            elif not track.confirmed or track.on_probation:
                 track.confirmed = self._settled(track)
+                track.on_probation = False
         self.tracks = [t for t in self.tracks if self._keeps(t, time)]
         for detection in unmatched:
-            self.tracks.append(Track(self._next_id, detection, time, self.history))
+            track = Track(self._next_id, detection, time, self.history)
+            sure = (self.sure_confidence is not None
+                    and detection.confidence >= self.sure_confidence)
+            track.confirmed = track.on_probation = sure
+            self.tracks.append(track)
             self._next_id += 1
         self._drop_duplicates(time)
         return [t.shown(time) for t in self.tracks if self._shows(t)]

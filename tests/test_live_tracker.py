@@ -27,7 +27,7 @@ def feed(tracker, frames):
     return [tracker.update(detections, i / FPS) for i, detections in enumerate(frames)]
 
 
-def test_a_new_digit_shows_from_its_second_frame():
+def test_a_digit_read_unsurely_shows_from_its_second_frame():
     shown = feed(DigitTracker(), [[Box(100, 100, 20, 30, 7)]] * 3)
     assert shown[0] == []
     assert [d.label for d in shown[1]] == [7]
@@ -39,6 +39,30 @@ def test_a_one_frame_ghost_never_shows():
     frames = [[digit], [digit, Box(300, 200, 20, 30, 1)], [digit], [digit]]
     shown = feed(DigitTracker(), frames)
     assert all(len(s) <= 1 and all(d.label == 3 for d in s) for s in shown)
+
+
+def test_a_sure_digit_shows_in_its_first_frame():
+    shown = feed(DigitTracker(sure_confidence=0.95), [[Box(100, 100, 20, 30, 7, 0.98)]] * 3)
+    assert [d.label for d in shown[0]] == [7]
+    assert shown[0][0].track == shown[1][0].track == shown[2][0].track
+
+
+def test_a_sure_digit_read_otherwise_next_is_hidden_until_settled():
+    frames = [[Box(50, 60, 18, 28, 3, 0.98)]] + [[Box(50, 60, 18, 28, 8, 0.9)]] * 6
+    shown = feed(DigitTracker(sure_confidence=0.95), frames)
+    assert [d.label for d in shown[0]] == [3]
+    assert shown[1] == []  # neither 3 against the new reading nor a flip to 8
+    assert [d.label for d in shown[-1]] == [8]
+    visible = [s[0].label for s in shown if s]
+    assert visible[1:] == [8] * (len(visible) - 1)
+
+
+def test_a_sure_one_frame_ghost_shows_no_longer():
+    digit = Box(100, 100, 20, 30, 3)
+    frames = [[digit], [digit, Box(300, 200, 20, 30, 1, 0.99)], [digit], [digit]]
+    shown = feed(DigitTracker(sure_confidence=0.95), frames)
+    assert sorted(d.label for d in shown[1]) == [1, 3]
+    assert all([d.label for d in s] == [3] for s in shown[2:])
 
 
 def test_a_new_digit_shows_up_with_a_settled_label():
