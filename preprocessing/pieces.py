@@ -24,7 +24,7 @@ _TOUCH_GAP = 0.08
 _MIN_PART = 0.2
 # A joined digit is at most this wide for its height ...
 _MAX_JOIN_ASPECT = 1.1
-# ... and at most this much taller than its larger piece.
+# ... and at most this much taller than the tallest piece it is made of.
 _MAX_JOIN_GROWTH = 1.7
 # A piece this flat (height over width) that reaches past both sides of
 # another piece underlines it.
@@ -46,6 +46,8 @@ class Piece:
     own_mask : ndarray or None
         The piece's mask over its box, when it is only part of its
         components (one digit cut out of touching digits).
+    tallest_part : int or None
+        Height of the tallest piece a joined piece was made of (None: ``h``).
     """
 
     x: int
@@ -55,6 +57,7 @@ class Piece:
     area: int
     ids: list = field(default_factory=list)
     own_mask: np.ndarray = field(default=None, repr=False, compare=False)
+    tallest_part: int = None
 
     @property
     def x1(self):
@@ -68,7 +71,13 @@ class Piece:
         """The piece made of both pieces."""
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Piece(x, y, max(self.x1, other.x1) - x, max(self.y1, other.y1) - y,
-                     self.area + other.area, self.ids + other.ids)
+                     self.area + other.area, self.ids + other.ids,
+                     tallest_part=max(self.part_height, other.part_height))
+
+    @property
+    def part_height(self):
+        """Height of the tallest piece this one was joined from."""
+        return self.h if self.tallest_part is None else self.tallest_part
 
     def mask(self, labels):
         """Binary mask of this piece's ink over its box, uint8."""
@@ -129,7 +138,11 @@ def _should_join(a, b, labels):
     if small.h < _MIN_PART * big.h and small.w < _MIN_PART * big.h:
         return False
     joined = a.union(b)
-    if joined.w > _MAX_JOIN_ASPECT * joined.h or joined.h > _MAX_JOIN_GROWTH * big.h:
+    # Growth is measured from the tallest original part: measured from the
+    # pieces joined so far, a chain of digits linked by grid marks would
+    # grow step by step into one net.
+    if (joined.w > _MAX_JOIN_ASPECT * joined.h
+            or joined.h > _MAX_JOIN_GROWTH * max(a.part_height, b.part_height)):
         return False
     # Two pieces of similar size side by side are two digits, not one.
     if small.h > 0.75 * big.h and small.area > 0.4 * big.area:

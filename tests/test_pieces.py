@@ -43,3 +43,20 @@ def test_a_stroke_cut_by_a_line_goes_back_to_its_digit_not_to_the_row_below():
     assert len(joined) == 2
     top = min(joined, key=lambda b: b[1])
     assert top[1] < 15 and 85 < top[1] + top[3] < 100  # the digit has its foot back
+
+
+def test_joins_do_not_chain_digits_into_a_net():
+    # Pencil on squared paper: digits going down a slanted row, the first
+    # broken in two, each a few pixels from the next. Each join may pass
+    # for a digit and its loose part, but the chain of them is no digit.
+    mask = np.zeros((300, 260), np.uint8)
+    cv2.ellipse(mask, (45, 60), (22, 48), 0, 0, 360, 1, 4)      # digit, y 10..110
+    cv2.line(mask, (30, 122), (60, 175), 1, 4)                   # its loose lower part
+    cv2.ellipse(mask, (96, 115), (22, 48), 0, 0, 360, 1, 4)     # next digit
+    cv2.ellipse(mask, (147, 170), (22, 48), 0, 0, 360, 1, 4)    # and the next
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 4
+    tallest = max(p.h for p in pieces)
+    joined = join_pieces(pieces, labels)
+    assert len(joined) >= 2
+    assert all(p.h <= 1.7 * tallest for p in joined)
