@@ -5,7 +5,9 @@ is cut along the columns where it has the least ink, or along a path that
 bends around the strokes near such a column (digits that lean into each
 other overlap in every column), and a cut is kept when the classifier is
 more confident about the parts than about the whole: the shape alone cannot
-tell a wide 0 from a 1 touching a 0.
+tell a wide 0 from a 1 touching a 0. Two narrow digits touching make a
+squarer blob; it is cut only when it does not read as one digit, and its
+parts must then read surely.
 """
 
 import numpy as np
@@ -17,6 +19,13 @@ from preprocessing.shape import CONFIDENT_WIDE, WIDE_ASPECT
 # the second, they are lines or scribbles rather than a few digits.
 SPLIT_ASPECT = 1.0
 _MAX_SPLIT_ASPECT = 3.5
+# Squarer blobs, down to this aspect, are cut when they read as a digit
+# less surely than this (a reader would not report them), and both parts
+# read this surely and not as 1: the stems of letters (H, U, K) cut off
+# read as 1s.
+_SQUARE_SPLIT_ASPECT = 0.8
+_UNSURE = 0.5
+_SQUARE_PART_CONFIDENCE = 0.9
 # Cuts are looked for in this middle share of the blob's width ...
 _CUT_ZONE = (0.2, 0.8)
 # ... at no more than this many columns of least ink.
@@ -145,7 +154,7 @@ def cut_piece(piece, mask, column):
     return parts
 
 
-def cut_hypotheses(piece, labels, bent=False):
+def cut_hypotheses(piece, labels, bent=False, min_aspect=SPLIT_ASPECT):
     """Ways to cut a blob into two digit-sized parts.
 
     Parameters
@@ -157,6 +166,8 @@ def cut_hypotheses(piece, labels, bent=False):
         Bent cuts (see :func:`bent_cut`) instead of straight ones: one per
         candidate column whose straight cut crosses ink, where the bent one
         spares some of it; none for blobs under ``_BENT_MIN_HEIGHT``.
+    min_aspect : float, default SPLIT_ASPECT
+        Blobs no wider than this for their height are not cut.
 
     Returns
     -------
@@ -164,7 +175,7 @@ def cut_hypotheses(piece, labels, bent=False):
         Pairs of parts, best cuts first; empty when the blob is narrow enough
         to be one digit.
     """
-    if not _may_be_touching(piece) or (bent and piece.h < _BENT_MIN_HEIGHT):
+    if not _may_be_touching(piece, min_aspect) or (bent and piece.h < _BENT_MIN_HEIGHT):
         return []
     mask = piece.mask(labels)
     cuts = candidate_cuts(mask)
@@ -211,7 +222,8 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
     read : callable, optional
         Takes a list of pieces, returns the digit each reads as. When given,
         a cut whose parts both read as 1 is not taken: a 0 or a U cut down
-        the middle leaves two bows that read surely as 1s.
+        the middle leaves two bows that read surely as 1s. Nor is a cut of a
+        square blob with any part read as 1.
 
     Returns
     -------
@@ -227,25 +239,34 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             ones.update(id(part) for part, digit in zip(parts, read(parts)) if digit == 1)
 
     def best(i):
-        cuts = [h for h in hypotheses.get(i, []) if not all(id(p) in ones for p in h)]
+        # A square blob's parts may not read as 1 at all, a wide one's not both.
+        ones_allowed = 1 if _may_be_touching(pieces[i]) else 0
+        cuts = [h for h in hypotheses.get(i, [])
+                if sum(id(p) in ones for p in h) <= ones_allowed]
         return _better_cut(pieces[i], cuts, scores)
 
+    def worth_cutting(piece):
+        score = scores[id(piece)]
+        # Parts cannot beat a whole too sure to leave them the margin.
+        return (score + _margin(piece) <= 1.0
+                and (_may_be_touching(piece) or score < _UNSURE))
+
     for _ in range(depth):
-        hypotheses = {i: cut_hypotheses(p, labels) for i, p in enumerate(pieces)}
+        hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
+                      for i, p in enumerate(pieces)}
         hypotheses = {i: h for i, h in hypotheses.items() if h}
         if not hypotheses:
             break
         wholes = [pieces[i] for i in hypotheses]
         scores = dict(zip(map(id, wholes), confidence(wholes)))
         ones = set()
-        # Parts cannot beat a whole too sure to leave them the margin.
-        hypotheses = {i: h for i, h in hypotheses.items()
-                      if scores[id(pieces[i])] + _margin(pieces[i]) <= 1.0}
+        hypotheses = {i: h for i, h in hypotheses.items() if worth_cutting(pieces[i])}
         if not hypotheses:
             break
         judge(hypotheses)
         # Where no straight cut will do, bent ones are tried too.
-        bent = {i: cut_hypotheses(pieces[i], labels, bent=True)
+        bent = {i: cut_hypotheses(pieces[i], labels, bent=True,
+                                  min_aspect=_SQUARE_SPLIT_ASPECT)
                 for i in hypotheses if len(best(i)) == 1}
         bent = {i: h for i, h in bent.items() if h}
         if bent:
@@ -259,10 +280,10 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
     return pieces
 
 
-def _may_be_touching(piece):
-    """Whether a blob is wide enough to be touching digits, and not so wide
-    that it is a line or a scribble."""
-    return SPLIT_ASPECT * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h
+def _may_be_touching(piece, min_aspect=SPLIT_ASPECT):
+    """Whether a blob is wider than ``min_aspect`` for its height, as
+    touching digits, and not so wide that it is a line or a scribble."""
+    return min_aspect * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h
 
 
 def _better_cut(piece, hypotheses, scores):
@@ -274,7 +295,8 @@ def _better_cut(piece, hypotheses, scores):
     ranks = [(min(_part_score(p, scores) for p in parts), min(p.h for p in parts))
              for parts in hypotheses]
     best = max(range(len(ranks)), key=ranks.__getitem__)
-    if ranks[best][0] < max(scores[id(piece)] + _margin(piece), _MIN_PART_CONFIDENCE):
+    floor = _MIN_PART_CONFIDENCE if _may_be_touching(piece) else _SQUARE_PART_CONFIDENCE
+    if ranks[best][0] < max(scores[id(piece)] + _margin(piece), floor):
         return [piece]
     return hypotheses[best]
 

@@ -593,6 +593,16 @@ def test_a_sheet_drowned_in_noise_at_full_size_is_read_at_a_coarser_scale(reader
         describe([photo], [reading])
 
 
+def test_narrow_digits_touching_in_a_square_blob_are_both_read(reader, glyphs):
+    # A 4 leaning into an 8 (webcam sheet): together no wider than tall, and
+    # read as one digit only unsurely.
+    photo = generate(np.random.default_rng([6100, 9]), glyphs, "webcam")
+    pair = [d for d in photo.digits if d["x"] in (929, 959)]
+    assert [d["label"] for d in pair] == [4, 8]
+    reading = reader.read(photo.image)
+    assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
+
+
 def test_digits_with_noise_clinging_to_their_strokes_are_read(reader, glyphs):
     # A blurred, noisy shot of marker digits on squared paper: noise next to
     # the thick strokes fills the loops and bends of the 2s and the 8 in

@@ -131,3 +131,28 @@ def test_a_ring_is_not_cut_into_two_ones():
         return [0 if p.x == pieces[0].x else 1 for p in parts]
 
     assert len(split_touching(pieces, labels, confidence, read=left_part_a_zero)) == 2
+
+
+@pytest.mark.parametrize("whole, part, parts", [
+    (0.3, 0.95, 2),   # reads as no digit, the parts surely: two digits
+    (0.6, 0.99, 1),   # reads as a digit: one digit, however sure the parts
+    (0.3, 0.8, 1),    # parts not sure enough: a letter or a mark, not two digits
+])
+def test_a_square_blob_is_cut_only_when_it_reads_as_no_digit(whole, part, parts):
+    # Two narrow digits touching: 9 wide for 10 tall, narrower than a wide blob.
+    labels, pieces = find_pieces(two_rings(36, height=40))
+    assert len(pieces) == 1 and 0.8 * pieces[0].h < pieces[0].w <= pieces[0].h
+    confidence = Confidences(whole, part, pieces[0].w)
+    assert len(split_touching(pieces, labels, confidence)) == parts
+
+
+def test_a_square_blob_is_not_cut_into_a_one_and_a_digit():
+    # The stem of an H or a U cut off reads surely as a 1, the rest as a 4.
+    labels, pieces = find_pieces(two_rings(36, height=40))
+    confidence = Confidences(0.3, 0.95, pieces[0].w)
+
+    def left_part_a_one(parts):
+        return [1 if p.x == pieces[0].x else 4 for p in parts]
+
+    assert split_touching(pieces, labels, confidence, read=left_part_a_one) == pieces
+    assert len(split_touching(pieces, labels, confidence, read=lambda ps: [4] * len(ps))) == 2
