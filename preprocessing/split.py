@@ -25,7 +25,7 @@ _MAX_SPLIT_ASPECT = 3.5
 # read as 1s.
 _SQUARE_SPLIT_ASPECT = 0.8
 _UNSURE = 0.5
-_SQUARE_PART_CONFIDENCE = 0.9
+_SURE_PART_CONFIDENCE = 0.9
 # Cuts are looked for in this middle share of the blob's width ...
 _CUT_ZONE = (0.2, 0.8)
 # ... at no more than this many columns of least ink.
@@ -37,6 +37,10 @@ _MAX_CUTS = 3
 _BEND = 0.2
 _STEP_COST = 0.01
 _DRIFT_COST = 0.01
+# Parts are judged by their own best cut (see split_touching) when at least
+# this tall (working pixels): in smaller, noisy blobs, cutting twice carves
+# strokes into more digit-like parts than it finds digits.
+_AHEAD_MIN_HEIGHT = 24
 # Bent cuts are tried on blobs at least this tall (working pixels): on
 # smaller ones blur closes the gaps between strokes, and a bent path mostly
 # carves letters and marks into parts that pass for digits.
@@ -215,10 +219,14 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         Label image the pieces refer to.
     confidence : callable
         Takes a list of pieces, returns their classification confidences;
-        it is called twice per round: with the pieces wide enough to cut,
-        then with the parts of those not already too sure to be one digit.
+        it is called a few times per round: with the pieces wide enough to
+        cut, then with the parts of those not already too sure to be one
+        digit, and with the parts of those parts.
     depth : int, default 2
-        Rounds of cutting (two rounds split three touching digits).
+        Rounds of cutting. Before the last round, when no cut of a blob
+        gives sure parts, a part wide enough to be touching digits counts
+        as sure as its own parts would be: two rounds split four touching
+        digits.
     read : callable, optional
         Takes a list of pieces, returns the digit each reads as. When given,
         a cut whose parts both read as 1 is not taken: a 0 or a U cut down
@@ -243,7 +251,26 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         ones_allowed = 1 if _may_be_touching(pieces[i]) else 0
         cuts = [h for h in hypotheses.get(i, [])
                 if sum(id(p) in ones for p in h) <= ones_allowed]
-        return _better_cut(pieces[i], cuts, scores)
+        return _better_cut(pieces[i], cuts, scores, ahead)
+
+    def look_ahead(hypotheses):
+        # Two touching digits read as no digit until they are cut in turn.
+        # Only sure parts, none a 1, count: the edge of a frame or a box
+        # around a number cut off reads as a 1.
+        wide = {id(part): part for h in hypotheses.values() for cut in h for part in cut
+                if _may_be_touching(part) and scores[id(part)] < CONFIDENT_WIDE
+                and part.h >= _AHEAD_MIN_HEIGHT}
+        cuts = {key: cut_hypotheses(part, labels) for key, part in wide.items()}
+        cuts = {key: h for key, h in cuts.items() if h}
+        if not cuts:
+            return
+        judge(cuts)
+        for key, h in cuts.items():
+            parts = _better_cut(wide[key], [c for c in h if not any(id(p) in ones for p in c)],
+                                scores)
+            score = min(_part_score(p, scores) for p in parts)
+            if len(parts) > 1 and score >= _SURE_PART_CONFIDENCE:
+                ahead[id(wide[key])] = score
 
     def worth_cutting(piece):
         score = scores[id(piece)]
@@ -251,7 +278,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         return (score + _margin(piece) <= 1.0
                 and (_may_be_touching(piece) or score < _UNSURE))
 
-    for _ in range(depth):
+    for round_ in range(depth):
         hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
                       for i, p in enumerate(pieces)}
         hypotheses = {i: h for i, h in hypotheses.items() if h}
@@ -259,7 +286,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             break
         wholes = [pieces[i] for i in hypotheses]
         scores = dict(zip(map(id, wholes), confidence(wholes)))
-        ones = set()
+        ones, ahead = set(), {}
         hypotheses = {i: h for i, h in hypotheses.items() if worth_cutting(pieces[i])}
         if not hypotheses:
             break
@@ -273,6 +300,8 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             judge(bent)
             for i, h in bent.items():
                 hypotheses[i] = hypotheses[i] + h
+        if round_ < depth - 1:
+            look_ahead({i: h for i, h in hypotheses.items() if len(best(i)) == 1})
         result = [part for i in range(len(pieces)) for part in best(i)]
         if len(result) == len(pieces):
             break
@@ -286,25 +315,28 @@ def _may_be_touching(piece, min_aspect=SPLIT_ASPECT):
     return min_aspect * piece.h < piece.w <= _MAX_SPLIT_ASPECT * piece.h
 
 
-def _better_cut(piece, hypotheses, scores):
-    """The parts of the best cut if they beat the whole, else the whole."""
+def _better_cut(piece, hypotheses, scores, ahead=None):
+    """The parts of the best cut if they beat the whole, else the whole
+    (``ahead``: scores of wide parts by their own best cut, by id)."""
     if not hypotheses:
         return [piece]
     # The worst part decides; between cuts it leaves as sure, the one whose
     # shorter part is taller (a loop cut from its tail reads surely too).
-    ranks = [(min(_part_score(p, scores) for p in parts), min(p.h for p in parts))
+    ranks = [(min(_part_score(p, scores, ahead) for p in parts), min(p.h for p in parts))
              for parts in hypotheses]
     best = max(range(len(ranks)), key=ranks.__getitem__)
-    floor = _MIN_PART_CONFIDENCE if _may_be_touching(piece) else _SQUARE_PART_CONFIDENCE
+    floor = _MIN_PART_CONFIDENCE if _may_be_touching(piece) else _SURE_PART_CONFIDENCE
     if ranks[best][0] < max(scores[id(piece)] + _margin(piece), floor):
         return [piece]
     return hypotheses[best]
 
 
-def _part_score(part, scores):
-    """A part's confidence, or 0 for a wide part the reader would drop."""
+def _part_score(part, scores, ahead=None):
+    """A part's confidence, or 0 for a wide part the reader would drop,
+    unless cutting it in turn gives sure parts."""
     score = scores[id(part)]
-    return score if part.w <= WIDE_ASPECT * part.h or score >= CONFIDENT_WIDE else 0.0
+    own = score if part.w <= WIDE_ASPECT * part.h or score >= CONFIDENT_WIDE else 0.0
+    return max(own, (ahead or {}).get(id(part), 0.0))
 
 
 def _margin(piece):

@@ -603,6 +603,16 @@ def test_narrow_digits_touching_in_a_square_blob_are_both_read(reader, glyphs):
     assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
 
 
+def test_three_touching_digits_are_all_read(reader, glyphs):
+    # A 2, a 4 and a 7 in one blob (640x480 pencil sheet): no single cut
+    # leaves two digits, the blob must be cut twice.
+    photo = generate(np.random.default_rng([6200, 57]), glyphs, "hard")
+    chain = [d for d in photo.digits if d["x"] in (212, 227, 247)]
+    assert [d["label"] for d in chain] == [2, 4, 7]
+    reading = reader.read(photo.image)
+    assert match_digits(chain, reading.digits) == 3, describe([photo], [reading])
+
+
 def test_digits_with_noise_clinging_to_their_strokes_are_read(reader, glyphs):
     # A blurred, noisy shot of marker digits on squared paper: noise next to
     # the thick strokes fills the loops and bends of the 2s and the 8 in

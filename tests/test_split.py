@@ -156,3 +156,26 @@ def test_a_square_blob_is_not_cut_into_a_one_and_a_digit():
 
     assert split_touching(pieces, labels, confidence, read=left_part_a_one) == pieces
     assert len(split_touching(pieces, labels, confidence, read=lambda ps: [4] * len(ps))) == 2
+
+
+def bridged_bars(n, width=20, gap=8, height=40):
+    """Mask of ``n`` bars in a row, each joined to the next by a thin bridge."""
+    mask = np.zeros((height + 20, n * (width + gap) + 20), np.uint8)
+    for k in range(n):
+        x = 10 + k * (width + gap)
+        mask[10:10 + height, x:x + width] = 1
+        if k:
+            mask[10 + height // 2:12 + height // 2, x - gap:x] = 1
+    return mask
+
+
+def test_four_touching_digits_are_cut_apart_in_two_rounds():
+    # Two or more bars together read as no digit; one bar reads surely. No
+    # first cut leaves only sure parts: two bars must count as sure as the
+    # bars they will be cut into.
+    labels, pieces = find_pieces(bridged_bars(4))
+    assert len(pieces) == 1
+    confidence = Confidences(0.3, 0.98, 30)
+    parts = split_touching(pieces, labels, confidence)
+    assert len(parts) == 4 and all(20 <= p.w <= 28 for p in parts)  # a bar and its bridge
+    assert split_touching(pieces, labels, confidence, depth=1) == pieces
