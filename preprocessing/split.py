@@ -39,8 +39,10 @@ _STEP_COST = 0.01
 _DRIFT_COST = 0.01
 # Parts are judged by their own best cut (see split_touching) when at least
 # this tall (working pixels): in smaller, noisy blobs, cutting twice carves
-# strokes into more digit-like parts than it finds digits.
+# strokes into more digit-like parts than it finds digits. Only blobs this
+# wide for their height have room for three digits.
 _AHEAD_MIN_HEIGHT = 24
+_AHEAD_ASPECT = 1.2
 # Bent cuts are tried on blobs at least this tall (working pixels): on
 # smaller ones blur closes the gaps between strokes, and a bent path mostly
 # carves letters and marks into parts that pass for digits.
@@ -301,7 +303,8 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             for i, h in bent.items():
                 hypotheses[i] = hypotheses[i] + h
         if round_ < depth - 1:
-            look_ahead({i: h for i, h in hypotheses.items() if len(best(i)) == 1})
+            look_ahead({i: h for i, h in hypotheses.items()
+                        if len(best(i)) == 1 and pieces[i].w >= _AHEAD_ASPECT * pieces[i].h})
         result = [part for i in range(len(pieces)) for part in best(i)]
         if len(result) == len(pieces):
             break
