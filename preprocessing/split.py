@@ -281,15 +281,15 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
                 and (_may_be_touching(piece) or score < _UNSURE))
 
     for round_ in range(depth):
-        hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
-                      for i, p in enumerate(pieces)}
-        hypotheses = {i: h for i, h in hypotheses.items() if h}
-        if not hypotheses:
+        wholes = [p for p in pieces if _may_be_touching(p, _SQUARE_SPLIT_ASPECT)]
+        if not wholes:
             break
-        wholes = [pieces[i] for i in hypotheses]
         scores = dict(zip(map(id, wholes), confidence(wholes)))
         ones, ahead = set(), {}
-        hypotheses = {i: h for i, h in hypotheses.items() if worth_cutting(pieces[i])}
+        # Cut only what is worth it: most squarish blobs are sure digits.
+        hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
+                      for i, p in enumerate(pieces) if id(p) in scores and worth_cutting(p)}
+        hypotheses = {i: h for i, h in hypotheses.items() if h}
         if not hypotheses:
             break
         judge(hypotheses)
