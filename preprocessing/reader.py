@@ -82,9 +82,10 @@ _SIDEWAYS_COLUMNS = 0.6
 # not from its noise (thin strokes under heavy sensor noise), the image is
 # read again at this share of the working scale, where averaging pixels
 # lowers the noise, and that reading is kept when it is this much more
-# confident in total (1.2 kept a noisy frame's 7 digits over the 10 read
-# coarser). Half the scale would lower it more, but 20 px digits would
-# shrink to 10 px, too small to read.
+# confident in total (a noisy frame read 7 of its 10 digits at full size,
+# with 0.9 of the confidence of its coarser reading of all 10). Half the
+# scale would lower it more, but 20 px digits would shrink to 10 px, too
+# small to read.
 _DROWNED_PIECES = 8
 _COARSER = 0.7
 _COARSER_GAIN = 1.1
