@@ -37,6 +37,15 @@ _CONFIDENT_FAINT = 0.8
 # Faint pieces taller than this share of the image's shorter side are nets
 # of edges and rulings, not one pencil digit (and slow to measure).
 _FAINT_MAX_HEIGHT = 0.5
+# Fainter still, or drowned in noise, a piece is a digit after all when it
+# stands in a row of digits read (its centre within half their height of
+# theirs, and this many of their heights from one), is about their size,
+# stands out at least this share of the contrast floor and reads surely as
+# any digit but 1 (faint stretches of edges and rulings read as 1s).
+_ROW_NEIGHBOUR_REACH = 3.0
+_ROW_FAINT_CONTRAST = 0.5
+_ROW_LOW, _ROW_HIGH = 0.6, 1.4
+_ROW_CONFIDENT = 0.9
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -247,19 +256,19 @@ class DigitReader:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
-        score, digits, layers, drowned = self._read_upright(image, polarities, scale)
+        score, digits, layers, drowned, faint = self._read_upright(image, polarities, scale)
         light_ink = layers.ink_map.light_ink
         if drowned >= _DROWNED_PIECES:
             coarse = self._read_upright(image, (light_ink,), scale * _COARSER)
             if coarse[0] > _COARSER_GAIN * score:
-                score, digits, layers, drowned = coarse
+                score, digits, layers, drowned, faint = coarse
         scale = layers.scale
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
-            readings = [(self._read_layers(layers.turned(turn))[0], back)
+            readings = [(self._read_layers(layers.turned(turn)), back)
                         for turn, back in _QUARTER_TURNS]
-            turned, back = max(readings, key=lambda r: _score(r[0]))
+            (turned, _, turned_faint), back = max(readings, key=lambda r: _score(r[0][0]))
             turned_score = _score(turned)
             # More digits alone is no proof: junk adds up too. The turned
             # reading must be surer of its digits on average, and find about
@@ -271,13 +280,14 @@ class DigitReader:
                     and _median_aspect(turned) < _median_aspect(digits)
                     and _height_spread(turned) <= _height_spread(digits) + _SPREAD_MARGIN
                     and not _looks_sideways(turned)):
+                turned += turned_faint
                 return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
                                          light_ink, scale, order_boxes=[d.box for d in turned])
-        return _in_reading_order(digits, light_ink, scale)
+        return _in_reading_order(digits + faint, light_ink, scale)
 
     def _read_upright(self, image, polarities, scale):
         """Best reading over the given polarities: (score, digits, layers,
-        drowned), see :meth:`_read_layers`.
+        drowned, faint), see :meth:`_read_layers`.
 
         The first polarity is the likelier guess; another must read clearly
         more digits surely to replace it, since the wrong one also finds
@@ -286,10 +296,10 @@ class DigitReader:
         best = best_sure = None
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink)
-            digits, drowned = self._read_layers(layers)
+            digits, drowned, faint = self._read_layers(layers)
             sure = _score([d for d in digits if d.confidence >= _SURE])
             if best is None or sure > _OTHER_POLARITY_GAIN * best_sure:
-                best, best_sure = (_score(digits), digits, layers, drowned), sure
+                best, best_sure = (_score(digits), digits, layers, drowned, faint), sure
         return best
 
     def _polarities(self, image):
@@ -306,8 +316,13 @@ class DigitReader:
         return (False,)
 
     def _read_layers(self, layers):
-        """The digits found in an image's layers (see :class:`_Layers`), and
-        how many digit-sized pieces were dropped as drowned in noise."""
+        """The digits found in an image's layers (see :class:`_Layers`), how
+        many digit-sized pieces were dropped as drowned in noise, and the
+        faint digits found in their rows.
+
+        The faint digits are kept apart: taken on the word of their
+        neighbours, they do not count when readings are compared.
+        """
         ink_map, ink, grey, roughness, lines = (layers.ink_map, layers.ink, layers.grey,
                                                 layers.roughness, layers.lines)
         scale, light_ink = layers.scale, ink_map.light_ink
@@ -323,6 +338,7 @@ class DigitReader:
                 for p in pieces if p.h >= min_height]
         pieces = [p for p, verdict in seen if verdict == _INK]
         drowned = sum(verdict == _DROWNED for _, verdict in seen)
+        faint = [p for p, verdict in seen if verdict != _INK]
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
@@ -334,7 +350,11 @@ class DigitReader:
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]
-        return _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape), drowned
+        faint = [p for p in faint if _beside_digits(p, digits, scale)
+                 and ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
+                 and looks_like_digit(p, labels)]
+        digits = _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
+        return digits, drowned, _drop_cut_off(_faint_in_rows(faint, digits, judge), ink_map.shape)
 
 
 @dataclass
@@ -458,6 +478,46 @@ class _Judge:
     def labels(self, pieces):
         """The label each piece reads as."""
         return [d.label for d in self.digits(pieces)]
+
+
+def _beside_digits(piece, digits, scale):
+    """Whether a piece (at working scale ``scale``) stands in a row with
+    any of the digits."""
+    box = (piece.x / scale, piece.y / scale, piece.w / scale, piece.h / scale)
+    return any(_in_row(box, d.box) for d in digits)
+
+
+def _faint_in_rows(pieces, digits, judge):
+    """The digits among faint pieces beside the digits read that stand in
+    their row, at their size and apart from them, and read surely as any
+    digit but 1."""
+    kept = []
+    for digit in judge.digits(pieces):
+        row = [d for d in digits if _in_row(digit.box, d.box)]
+        if digit.confidence < _ROW_CONFIDENT or digit.label == 1 or not row:
+            continue
+        height = float(np.median([d.h for d in row]))
+        if (_ROW_LOW * height <= digit.h <= _ROW_HIGH * height
+                and not any(_covers(d.box, digit.box) for d in digits + kept)):
+            kept.append(digit)
+    return kept
+
+
+def _in_row(box, other):
+    """Whether a box stands in a row with another: centres level within
+    half the other's height, and near enough along the row."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    return (abs((y + h / 2) - (oy + oh / 2)) < 0.5 * oh
+            and abs((x + w / 2) - (ox + ow / 2)) < _ROW_NEIGHBOUR_REACH * oh)
+
+
+def _covers(box, other):
+    """Whether a box covers a fifth of another's area or more."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    overlap = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+    return overlap >= 0.2 * ow * oh
 
 
 def _in_reading_order(digits, light_ink, scale, order_boxes=None):

@@ -613,6 +613,24 @@ def test_three_touching_digits_are_all_read(reader, glyphs):
     assert match_digits(chain, reading.digits) == 3, describe([photo], [reading])
 
 
+@pytest.mark.parametrize("seed, xs, at_least", [
+    # Light pencil on squared paper (640x480): most digits drown in the
+    # noise, three are read surely.
+    ([6200, 46], (121, 156, 180, 237, 270, 311, 341, 383, 421, 449, 483, 148, 184, 254, 285), 5),
+    # Pencil on grey paper (640x480): the 2 that starts a row and the 3 that
+    # ends it are fainter than the digits between them.
+    ([5700, 25], (119, 505), 2),
+])
+def test_faint_digits_in_a_row_of_digits_read_are_read(reader, glyphs, seed, xs, at_least):
+    photo = generate(np.random.default_rng(seed), glyphs, "hard")
+    wanted = [d for d in photo.digits if d["x"] in xs]
+    assert len(wanted) == len(xs)
+    reading = reader.read(photo.image)
+    hits = match_digits(wanted, reading.digits)
+    strays = len(reading.digits) - match_digits(photo.digits, reading.digits)
+    assert hits >= at_least and strays <= 1, describe([photo], [reading])
+
+
 def test_digits_with_noise_clinging_to_their_strokes_are_read(reader, glyphs):
     # A blurred, noisy shot of marker digits on squared paper: noise next to
     # the thick strokes fills the loops and bends of the 2s and the 8 in
