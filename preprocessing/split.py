@@ -3,11 +3,12 @@
 Neighbouring digits of a number often touch. A blob too wide for one digit
 is cut along the columns where it has the least ink, or along a path that
 bends around the strokes near such a column (digits that lean into each
-other overlap in every column), and a cut is kept when the classifier is
-more confident about the parts than about the whole: the shape alone cannot
-tell a wide 0 from a 1 touching a 0. Two narrow digits touching make a
-squarer blob; it is cut only when it does not read as one digit, and its
-parts must then read surely.
+other overlap in every column), or down its middle (two 0s have more ink
+where they touch than in their loops), and a cut is kept when the
+classifier is more confident about the parts than about the whole: the
+shape alone cannot tell a wide 0 from a 1 touching a 0. Two narrow digits
+touching make a squarer blob; it is cut only when it does not read as one
+digit, and its parts must then read surely.
 """
 
 import numpy as np
@@ -52,6 +53,15 @@ _BENT_MIN_HEIGHT = 30
 _BENT_SAVING = 2
 # A part is at least this tall, relative to the blob.
 _MIN_PART_HEIGHT = 0.45
+# Two digits of about one width that touch along a stroke (two 0s) have
+# more ink where they touch than inside their loops: the blob is also cut
+# down the middle, unless a column of least ink lies within this share of
+# the width, and the cut is kept only when both parts are this tall. Not in
+# blobs under this height (working pixels): in small noisy ones, it mostly
+# carves strokes into parts that pass for digits.
+_MIDDLE_APART = 0.05
+_MIDDLE_PART_HEIGHT = 0.8
+_MIDDLE_MIN_HEIGHT = 20
 # Parts must beat the whole by this much confidence, and reach this one;
 # blobs wider than the aspect below are seldom one digit, and need less.
 _MARGIN = 0.15
@@ -184,13 +194,16 @@ def cut_hypotheses(piece, labels, bent=False, min_aspect=SPLIT_ASPECT):
     if not _may_be_touching(piece, min_aspect) or (bent and piece.h < _BENT_MIN_HEIGHT):
         return []
     mask = piece.mask(labels)
-    cuts = candidate_cuts(mask)
-    if bent:
-        cuts = _bent_cuts(mask, cuts)
+    columns = candidate_cuts(mask)
+    cuts = [(cut, _MIN_PART_HEIGHT) for cut in (_bent_cuts(mask, columns) if bent else columns)]
+    middle = mask.shape[1] // 2
+    if (not bent and piece.h >= _MIDDLE_MIN_HEIGHT
+            and all(abs(middle - c) >= _MIDDLE_APART * mask.shape[1] for c in columns)):
+        cuts.append((middle, _MIDDLE_PART_HEIGHT))
     hypotheses = []
-    for cut in cuts:
+    for cut, shortest in cuts:
         parts = cut_piece(piece, mask, cut)
-        if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
+        if len(parts) == 2 and all(p.h >= shortest * piece.h for p in parts):
             hypotheses.append(parts)
     return hypotheses
 

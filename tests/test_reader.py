@@ -603,6 +603,16 @@ def test_narrow_digits_touching_in_a_square_blob_are_both_read(reader, glyphs):
     assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
 
 
+def test_two_zeros_touching_are_read_as_two_zeros(reader, glyphs):
+    # Webcam sheet: cut at its columns of least ink, through the loops, the
+    # blob reads as a 1 and a 0.
+    photo = generate(np.random.default_rng([5600, 22]), glyphs, "webcam")
+    pair = [d for d in photo.digits if d["x"] in (322, 352)]
+    assert [d["label"] for d in pair] == [0, 0]
+    reading = reader.read(photo.image)
+    assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
+
+
 def test_three_touching_digits_are_all_read(reader, glyphs):
     # A 2, a 4 and a 7 in one blob (640x480 pencil sheet): no single cut
     # leaves two digits, the blob must be cut twice.

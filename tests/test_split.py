@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from preprocessing.pieces import find_pieces
-from preprocessing.split import bent_cut, candidate_cuts, cut_piece, split_touching
+from preprocessing.split import (bent_cut, candidate_cuts, cut_hypotheses, cut_piece,
+                                 split_touching)
 
 
 def two_rings(width, height=40):
@@ -41,6 +42,25 @@ def test_a_wide_blob_is_cut_on_a_smaller_gain(width, whole, parts):
     assert len(pieces) == 1
     confidence = Confidences(whole, 0.98, pieces[0].w)
     assert len(split_touching(pieces, labels, confidence)) == parts
+
+
+@pytest.mark.parametrize("width", [56, 70])
+def test_two_rings_are_also_cut_where_they_touch(width):
+    # Their columns of least ink run through the loops: only a cut down the
+    # middle leaves the two rings whole.
+    labels, pieces = find_pieces(two_rings(width))
+    ring = pieces[0].w / 2
+    widths = [[part.w for part in parts] for parts in cut_hypotheses(pieces[0], labels)]
+    assert any(all(abs(w - ring) <= 2 for w in parts) for parts in widths), widths
+
+
+def test_small_blobs_are_not_cut_down_the_middle():
+    # 17 px tall: in blobs this small, noise makes a middle cut more often
+    # a way to carve strokes into digit-like parts.
+    labels, pieces = find_pieces(two_rings(34, height=13))
+    ring = pieces[0].w / 2
+    widths = [[part.w for part in parts] for parts in cut_hypotheses(pieces[0], labels)]
+    assert not any(all(abs(w - ring) <= 1 for w in parts) for parts in widths), widths
 
 
 def test_parts_are_not_judged_when_the_whole_is_too_sure_to_lose():
