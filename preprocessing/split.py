@@ -56,9 +56,10 @@ _MIN_PART_HEIGHT = 0.45
 # Two digits of about one width that touch along a stroke (two 0s) have
 # more ink where they touch than inside their loops: the blob is also cut
 # down the middle, unless a column of least ink lies within this share of
-# the width, and the cut is kept only when both parts are this tall. Not in
-# blobs under this height (working pixels): in small noisy ones, it mostly
-# carves strokes into parts that pass for digits.
+# the width; the cut is kept only when both parts are this tall and read
+# surely (a scribble cut down the middle gives two parts that pass for
+# digits). Not in blobs under this height (working pixels): in small noisy
+# ones, it mostly carves strokes into parts that pass for digits.
 _MIDDLE_APART = 0.05
 _MIDDLE_PART_HEIGHT = 0.8
 _MIDDLE_MIN_HEIGHT = 20
@@ -194,18 +195,48 @@ def cut_hypotheses(piece, labels, bent=False, min_aspect=SPLIT_ASPECT):
     if not _may_be_touching(piece, min_aspect) or (bent and piece.h < _BENT_MIN_HEIGHT):
         return []
     mask = piece.mask(labels)
-    columns = candidate_cuts(mask)
-    cuts = [(cut, _MIN_PART_HEIGHT) for cut in (_bent_cuts(mask, columns) if bent else columns)]
-    middle = mask.shape[1] // 2
-    if (not bent and piece.h >= _MIDDLE_MIN_HEIGHT
-            and all(abs(middle - c) >= _MIDDLE_APART * mask.shape[1] for c in columns)):
-        cuts.append((middle, _MIDDLE_PART_HEIGHT))
+    cuts = candidate_cuts(mask)
+    if bent:
+        cuts = _bent_cuts(mask, cuts)
     hypotheses = []
-    for cut, shortest in cuts:
+    for cut in cuts:
         parts = cut_piece(piece, mask, cut)
-        if len(parts) == 2 and all(p.h >= shortest * piece.h for p in parts):
+        if len(parts) == 2 and all(p.h >= _MIN_PART_HEIGHT * piece.h for p in parts):
             hypotheses.append(parts)
     return hypotheses
+
+
+def middle_cut(piece, labels, min_aspect=SPLIT_ASPECT):
+    """The cut of a blob down its middle, where its columns of least ink
+    are not: two 0s touching have more ink where they touch than in their
+    loops.
+
+    Parameters
+    ----------
+    piece : preprocessing.pieces.Piece
+    labels : ndarray
+        Label image the piece refers to.
+    min_aspect : float, default SPLIT_ASPECT
+        Blobs no wider than this for their height are not cut.
+
+    Returns
+    -------
+    list of list of Piece
+        The pair of parts, or nothing: for a blob under
+        ``_MIDDLE_MIN_HEIGHT``, when a column of least ink lies near the
+        middle, or when a part is shorter than ``_MIDDLE_PART_HEIGHT`` of
+        the blob.
+    """
+    if not _may_be_touching(piece, min_aspect) or piece.h < _MIDDLE_MIN_HEIGHT:
+        return []
+    mask = piece.mask(labels)
+    middle = mask.shape[1] // 2
+    if any(abs(middle - c) < _MIDDLE_APART * mask.shape[1] for c in candidate_cuts(mask)):
+        return []
+    parts = cut_piece(piece, mask, middle)
+    if len(parts) == 2 and all(p.h >= _MIDDLE_PART_HEIGHT * piece.h for p in parts):
+        return [parts]
+    return []
 
 
 def _bent_cuts(mask, columns):
@@ -261,11 +292,16 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         if read is not None:
             ones.update(id(part) for part, digit in zip(parts, read(parts)) if digit == 1)
 
+    def allowed(i, parts):
+        # A square blob's parts may not read as 1 at all, a wide one's not
+        # both; the parts of a middle cut must read surely.
+        if sum(id(p) in ones for p in parts) > (1 if _may_be_touching(pieces[i]) else 0):
+            return False
+        return (id(parts[0]) not in middles
+                or min(_part_score(p, scores, ahead) for p in parts) >= _SURE_PART_CONFIDENCE)
+
     def best(i):
-        # A square blob's parts may not read as 1 at all, a wide one's not both.
-        ones_allowed = 1 if _may_be_touching(pieces[i]) else 0
-        cuts = [h for h in hypotheses.get(i, [])
-                if sum(id(p) in ones for p in h) <= ones_allowed]
+        cuts = [parts for parts in hypotheses.get(i, []) if allowed(i, parts)]
         return _better_cut(pieces[i], cuts, scores, ahead)
 
     def look_ahead(hypotheses):
@@ -275,7 +311,9 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         wide = {id(part): part for h in hypotheses.values() for cut in h for part in cut
                 if _may_be_touching(part) and scores[id(part)] < CONFIDENT_WIDE
                 and part.h >= _AHEAD_MIN_HEIGHT}
-        cuts = {key: cut_hypotheses(part, labels) for key, part in wide.items()}
+        # Only sure parts count here: middle cuts need no check of their own.
+        cuts = {key: cut_hypotheses(part, labels) + middle_cut(part, labels)
+                for key, part in wide.items()}
         cuts = {key: h for key, h in cuts.items() if h}
         if not cuts:
             return
@@ -298,10 +336,14 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         if not wholes:
             break
         scores = dict(zip(map(id, wholes), confidence(wholes)))
-        ones, ahead = set(), {}
+        ones, ahead, middles = set(), {}, set()
         # Cut only what is worth it: most squarish blobs are sure digits.
         hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
                       for i, p in enumerate(pieces) if id(p) in scores and worth_cutting(p)}
+        for i, h in hypotheses.items():
+            middle = middle_cut(pieces[i], labels, min_aspect=_SQUARE_SPLIT_ASPECT)
+            middles.update(id(parts[0]) for parts in middle)
+            h += middle
         hypotheses = {i: h for i, h in hypotheses.items() if h}
         if not hypotheses:
             break

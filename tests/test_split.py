@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from preprocessing.pieces import find_pieces
-from preprocessing.split import (bent_cut, candidate_cuts, cut_hypotheses, cut_piece,
+from preprocessing.split import (bent_cut, candidate_cuts, cut_piece, middle_cut,
                                  split_touching)
 
 
@@ -50,8 +50,21 @@ def test_two_rings_are_also_cut_where_they_touch(width):
     # middle leaves the two rings whole.
     labels, pieces = find_pieces(two_rings(width))
     ring = pieces[0].w / 2
-    widths = [[part.w for part in parts] for parts in cut_hypotheses(pieces[0], labels)]
+    widths = [[part.w for part in parts] for parts in middle_cut(pieces[0], labels)]
     assert any(all(abs(w - ring) <= 2 for w in parts) for parts in widths), widths
+
+
+@pytest.mark.parametrize("ring_confidence, parts", [(0.95, 2), (0.85, 1)])
+def test_a_middle_cut_is_kept_only_when_both_parts_read_surely(ring_confidence, parts):
+    # A scribble cut down the middle leaves parts that pass for digits
+    # unsurely; the rings themselves read as well as they read.
+    labels, pieces = find_pieces(two_rings(70))
+    ring = pieces[0].w / 2
+
+    def confidence(judged):
+        return [ring_confidence if abs(p.w - ring) <= 2 else 0.0 for p in judged]
+
+    assert len(split_touching(pieces, labels, confidence)) == parts
 
 
 def test_small_blobs_are_not_cut_down_the_middle():
@@ -59,7 +72,7 @@ def test_small_blobs_are_not_cut_down_the_middle():
     # a way to carve strokes into digit-like parts.
     labels, pieces = find_pieces(two_rings(34, height=13))
     ring = pieces[0].w / 2
-    widths = [[part.w for part in parts] for parts in cut_hypotheses(pieces[0], labels)]
+    widths = [[part.w for part in parts] for parts in middle_cut(pieces[0], labels)]
     assert not any(all(abs(w - ring) <= 1 for w in parts) for parts in widths), widths
 
 
