@@ -593,34 +593,23 @@ def test_a_sheet_drowned_in_noise_at_full_size_is_read_at_a_coarser_scale(reader
         describe([photo], [reading])
 
 
-def test_narrow_digits_touching_in_a_square_blob_are_both_read(reader, glyphs):
+@pytest.mark.parametrize("seed, condition, xs, labels", [
     # A 4 leaning into an 8 (webcam sheet): together no wider than tall, and
     # read as one digit only unsurely.
-    photo = generate(np.random.default_rng([6100, 9]), glyphs, "webcam")
-    pair = [d for d in photo.digits if d["x"] in (929, 959)]
-    assert [d["label"] for d in pair] == [4, 8]
-    reading = reader.read(photo.image)
-    assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
-
-
-def test_two_zeros_touching_are_read_as_two_zeros(reader, glyphs):
-    # Webcam sheet: cut at its columns of least ink, through the loops, the
-    # blob reads as a 1 and a 0.
-    photo = generate(np.random.default_rng([5600, 22]), glyphs, "webcam")
-    pair = [d for d in photo.digits if d["x"] in (322, 352)]
-    assert [d["label"] for d in pair] == [0, 0]
-    reading = reader.read(photo.image)
-    assert match_digits(pair, reading.digits) == 2, describe([photo], [reading])
-
-
-def test_three_touching_digits_are_all_read(reader, glyphs):
+    pytest.param([6100, 9], "webcam", (929, 959), [4, 8], id="square-blob"),
+    # Two 0s (webcam sheet): cut at its columns of least ink, through the
+    # loops, the blob reads as a 1 and a 0.
+    pytest.param([5600, 22], "webcam", (322, 352), [0, 0], id="two-zeros"),
     # A 2, a 4 and a 7 in one blob (640x480 pencil sheet): no single cut
     # leaves two digits, the blob must be cut twice.
-    photo = generate(np.random.default_rng([6200, 57]), glyphs, "hard")
-    chain = [d for d in photo.digits if d["x"] in (212, 227, 247)]
-    assert [d["label"] for d in chain] == [2, 4, 7]
+    pytest.param([6200, 57], "hard", (212, 227, 247), [2, 4, 7], id="three-in-a-blob"),
+])
+def test_touching_digits_on_a_sheet_are_all_read(reader, glyphs, seed, condition, xs, labels):
+    photo = generate(np.random.default_rng(seed), glyphs, condition)
+    touching = [d for d in photo.digits if d["x"] in xs]
+    assert [d["label"] for d in touching] == labels
     reading = reader.read(photo.image)
-    assert match_digits(chain, reading.digits) == 3, describe([photo], [reading])
+    assert match_digits(touching, reading.digits) == len(labels), describe([photo], [reading])
 
 
 @pytest.mark.parametrize("seed, xs, at_least", [
