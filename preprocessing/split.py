@@ -3,7 +3,7 @@
 Neighbouring digits of a number often touch. A blob too wide for one digit
 is cut along the columns where it has the least ink, or along a path that
 bends around the strokes near such a column (digits that lean into each
-other overlap in every column), or down its middle (two 0s have more ink
+other overlap in every column), or near its middle (two 0s have more ink
 where they touch than in their loops), and a cut is kept when the
 classifier is more confident about the parts than about the whole: the
 shape alone cannot tell a wide 0 from a 1 touching a 0. Two narrow digits
@@ -55,11 +55,13 @@ _BENT_SAVING = 2
 _MIN_PART_HEIGHT = 0.45
 # Two digits of about one width that touch along a stroke (two 0s) have
 # more ink where they touch than inside their loops: the blob is also cut
-# down the middle, unless a column of least ink lies within this share of
-# the width; the cut is kept only when both parts are this tall and read
-# surely (a scribble cut down the middle gives two parts that pass for
-# digits). Not in blobs under this height (working pixels): in small noisy
-# ones, it mostly carves strokes into parts that pass for digits.
+# near the middle, at these shares of its width, unless a column of least
+# ink lies within the next share of the width; a cut is kept only when both
+# parts are this tall and read surely (a scribble cut down the middle gives
+# two parts that pass for digits). Not in blobs under this height (working
+# pixels): in small noisy ones, it mostly carves strokes into parts that
+# pass for digits.
+_MIDDLE_SHARES = (0.5, 0.4, 0.6)
 _MIDDLE_APART = 0.05
 _MIDDLE_PART_HEIGHT = 0.8
 _MIDDLE_MIN_HEIGHT = 20
@@ -206,9 +208,9 @@ def cut_hypotheses(piece, labels, bent=False, min_aspect=SPLIT_ASPECT):
     return hypotheses
 
 
-def middle_cut(piece, labels, min_aspect=SPLIT_ASPECT):
-    """The cut of a blob down its middle, where its columns of least ink
-    are not: two 0s touching have more ink where they touch than in their
+def middle_cuts(piece, labels, min_aspect=SPLIT_ASPECT):
+    """Cuts of a blob near its middle, where its columns of least ink are
+    not: two 0s touching have more ink where they touch than in their
     loops.
 
     Parameters
@@ -222,21 +224,26 @@ def middle_cut(piece, labels, min_aspect=SPLIT_ASPECT):
     Returns
     -------
     list of list of Piece
-        The pair of parts, or nothing: for a blob under
-        ``_MIDDLE_MIN_HEIGHT``, when a column of least ink lies near the
-        middle, or when a part is shorter than ``_MIDDLE_PART_HEIGHT`` of
-        the blob.
+        Pairs of parts from the columns at ``_MIDDLE_SHARES`` of the width
+        that no column of least ink (nor an earlier one of these) lies near,
+        and whose parts are both at least ``_MIDDLE_PART_HEIGHT`` of the
+        blob's height; none for a blob under ``_MIDDLE_MIN_HEIGHT``.
     """
     if not _may_be_touching(piece, min_aspect) or piece.h < _MIDDLE_MIN_HEIGHT:
         return []
     mask = piece.mask(labels)
-    middle = mask.shape[1] // 2
-    if any(abs(middle - c) < _MIDDLE_APART * mask.shape[1] for c in candidate_cuts(mask)):
-        return []
-    parts = cut_piece(piece, mask, middle)
-    if len(parts) == 2 and all(p.h >= _MIDDLE_PART_HEIGHT * piece.h for p in parts):
-        return [parts]
-    return []
+    width = mask.shape[1]
+    columns = candidate_cuts(mask)
+    hypotheses = []
+    for share in _MIDDLE_SHARES:
+        column = int(share * width)
+        if any(abs(column - c) < _MIDDLE_APART * width for c in columns):
+            continue
+        columns.append(column)
+        parts = cut_piece(piece, mask, column)
+        if len(parts) == 2 and all(p.h >= _MIDDLE_PART_HEIGHT * piece.h for p in parts):
+            hypotheses.append(parts)
+    return hypotheses
 
 
 def _bent_cuts(mask, columns):
@@ -312,7 +319,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
                 if _may_be_touching(part) and scores[id(part)] < CONFIDENT_WIDE
                 and part.h >= _AHEAD_MIN_HEIGHT}
         # Only sure parts count here: middle cuts need no check of their own.
-        cuts = {key: cut_hypotheses(part, labels) + middle_cut(part, labels)
+        cuts = {key: cut_hypotheses(part, labels) + middle_cuts(part, labels)
                 for key, part in wide.items()}
         cuts = {key: h for key, h in cuts.items() if h}
         if not cuts:
@@ -341,7 +348,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         hypotheses = {i: cut_hypotheses(p, labels, min_aspect=_SQUARE_SPLIT_ASPECT)
                       for i, p in enumerate(pieces) if id(p) in scores and worth_cutting(p)}
         for i, h in hypotheses.items():
-            middle = middle_cut(pieces[i], labels, min_aspect=_SQUARE_SPLIT_ASPECT)
+            middle = middle_cuts(pieces[i], labels, min_aspect=_SQUARE_SPLIT_ASPECT)
             middles.update(id(parts[0]) for parts in middle)
             h += middle
         hypotheses = {i: h for i, h in hypotheses.items() if h}

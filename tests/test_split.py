@@ -5,16 +5,18 @@ import numpy as np
 import pytest
 
 from preprocessing.pieces import find_pieces
-from preprocessing.split import (bent_cut, candidate_cuts, cut_piece, middle_cut,
+from preprocessing.split import (bent_cut, candidate_cuts, cut_piece, middle_cuts,
                                  split_touching)
 
 
-def two_rings(width, height=40):
-    """Mask of two rings side by side that touch, ``width`` wide in all."""
+def two_rings(width, height=40, left=None):
+    """Mask of two rings side by side that touch, ``width`` wide in all, the
+    left one ``left`` wide (default: half)."""
+    left = width // 2 if left is None else left
+    right = width - left
     mask = np.zeros((height + 20, width + 20), np.uint8)
-    half = width // 2
-    cv2.ellipse(mask, (10 + half // 2, 10 + height // 2), (half // 2, height // 2), 0, 0, 360, 1, 3)
-    cv2.ellipse(mask, (10 + half + half // 2, 10 + height // 2), (half // 2, height // 2),
+    cv2.ellipse(mask, (10 + left // 2, 10 + height // 2), (left // 2, height // 2), 0, 0, 360, 1, 3)
+    cv2.ellipse(mask, (10 + left + right // 2, 10 + height // 2), (right // 2, height // 2),
                 0, 0, 360, 1, 3)
     return mask
 
@@ -50,7 +52,7 @@ def test_two_rings_are_also_cut_where_they_touch(width):
     # middle leaves the two rings whole.
     labels, pieces = find_pieces(two_rings(width))
     ring = pieces[0].w / 2
-    widths = [[part.w for part in parts] for parts in middle_cut(pieces[0], labels)]
+    widths = [[part.w for part in parts] for parts in middle_cuts(pieces[0], labels)]
     assert any(all(abs(w - ring) <= 2 for w in parts) for parts in widths), widths
 
 
@@ -67,12 +69,19 @@ def test_a_middle_cut_is_kept_only_when_both_parts_read_surely(ring_confidence, 
     assert len(split_touching(pieces, labels, confidence)) == parts
 
 
+def test_rings_of_unequal_width_are_cut_where_they_touch():
+    # 28 and 42 px wide: they touch at 0.4 of the blob's width.
+    labels, pieces = find_pieces(two_rings(70, left=28))
+    widths = [[part.w for part in parts] for parts in middle_cuts(pieces[0], labels)]
+    assert any(abs(a - 31) <= 2 and abs(b - 45) <= 2 for a, b in widths), widths
+
+
 def test_small_blobs_are_not_cut_down_the_middle():
     # 17 px tall: in blobs this small, noise makes a middle cut more often
     # a way to carve strokes into digit-like parts.
     labels, pieces = find_pieces(two_rings(34, height=13))
     ring = pieces[0].w / 2
-    widths = [[part.w for part in parts] for parts in middle_cut(pieces[0], labels)]
+    widths = [[part.w for part in parts] for parts in middle_cuts(pieces[0], labels)]
     assert not any(all(abs(w - ring) <= 1 for w in parts) for parts in widths), widths
 
 
