@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from preprocessing.binarize import ink_mask
+from preprocessing.boxes import box_intersection
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines, min_line_length
@@ -514,10 +515,7 @@ def _in_row(box, other):
 
 def _covers(box, other):
     """Whether a box covers a fifth of another's area or more."""
-    x, y, w, h = box
-    ox, oy, ow, oh = other
-    overlap = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
-    return overlap >= 0.2 * ow * oh
+    return box_intersection(box, other) >= 0.2 * other[2] * other[3]
 
 
 def _in_reading_order(digits, light_ink, scale, order_boxes=None):
