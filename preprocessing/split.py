@@ -355,10 +355,10 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         if not hypotheses:
             break
         judge(hypotheses)
-        # Where no straight cut will do, bent ones are tried too.
+        # Where no straight cut gives sure parts, bent ones are tried too.
         bent = {i: cut_hypotheses(pieces[i], labels, bent=True,
                                   min_aspect=_SQUARE_SPLIT_ASPECT)
-                for i in hypotheses if len(best(i)) == 1}
+                for i in hypotheses if not _sure_cut(best(i), scores)}
         bent = {i: h for i, h in bent.items() if h}
         if bent:
             judge(bent)
@@ -372,6 +372,11 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
             break
         pieces = result
     return pieces
+
+
+def _sure_cut(parts, scores):
+    """Whether a blob was cut into parts that all read surely."""
+    return len(parts) > 1 and min(scores[id(p)] for p in parts) >= _SURE_PART_CONFIDENCE
 
 
 def _may_be_touching(piece, min_aspect=SPLIT_ASPECT):

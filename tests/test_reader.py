@@ -603,6 +603,10 @@ def test_a_sheet_drowned_in_noise_at_full_size_is_read_at_a_coarser_scale(reader
     # A 2, a 4 and a 7 in one blob (640x480 pencil sheet): no single cut
     # leaves two digits, the blob must be cut twice.
     pytest.param([6200, 57], "hard", (212, 227, 247), [2, 4, 7], id="three-in-a-blob"),
+    # Two 9s whose tails meet (webcam sheet on squared paper): a straight cut
+    # leaves the first loop alone (a 6) and the rest (an unsure 0); only a
+    # bent cut gives two sure 9s.
+    pytest.param([5300, 52], "webcam", (108, 161), [9, 9], id="tails-that-meet"),
 ])
 def test_touching_digits_on_a_sheet_are_all_read(reader, glyphs, seed, condition, xs, labels):
     photo = generate(np.random.default_rng(seed), glyphs, condition)
