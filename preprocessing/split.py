@@ -304,8 +304,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         # both; the parts of a middle cut must read surely.
         if sum(id(p) in ones for p in parts) > (1 if _may_be_touching(pieces[i]) else 0):
             return False
-        return (id(parts[0]) not in middles
-                or min(_part_score(p, scores, ahead) for p in parts) >= _SURE_PART_CONFIDENCE)
+        return id(parts[0]) not in middles or _sure_cut(parts, scores, ahead)
 
     def best(i):
         cuts = [parts for parts in hypotheses.get(i, []) if allowed(i, parts)]
@@ -358,7 +357,7 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         # Where no straight cut gives sure parts, bent ones are tried too.
         bent = {i: cut_hypotheses(pieces[i], labels, bent=True,
                                   min_aspect=_SQUARE_SPLIT_ASPECT)
-                for i in hypotheses if not _sure_cut(best(i), scores)}
+                for i in hypotheses if not _sure_cut(best(i), scores, ahead)}
         bent = {i: h for i, h in bent.items() if h}
         if bent:
             judge(bent)
@@ -374,9 +373,11 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
     return pieces
 
 
-def _sure_cut(parts, scores):
-    """Whether a blob was cut into parts that all read surely."""
-    return len(parts) > 1 and min(scores[id(p)] for p in parts) >= _SURE_PART_CONFIDENCE
+def _sure_cut(parts, scores, ahead=None):
+    """Whether a blob was cut into parts that all read surely, each scored
+    as :func:`_part_score` does."""
+    return (len(parts) > 1
+            and min(_part_score(p, scores, ahead) for p in parts) >= _SURE_PART_CONFIDENCE)
 
 
 def _may_be_touching(piece, min_aspect=SPLIT_ASPECT):
