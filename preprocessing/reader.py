@@ -56,6 +56,12 @@ _MIN_IMAGE_HEIGHT = 10
 _MIN_RELATIVE_HEIGHT = 0.4
 _MAX_RELATIVE_ONE = 1.6
 _MAX_RELATIVE_HEIGHT = 2.5
+# Blobs are cut into digits only within these multiples of that median
+# height: outside, every part would be dropped by the limits above (a part
+# is at least 0.45 of its blob's height), with a margin for the median
+# taken before the cutting.
+_CUT_LOWEST = 0.3
+_CUT_HIGHEST = 8.0
 _CONFIDENT = 0.7
 # Broken digits: given at least this many sure digits to tell the usual
 # height, two parts shorter than this share of it are joined when they are
@@ -343,7 +349,8 @@ class DigitReader:
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
-        pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels)
+        pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
+                                heights=_cuttable_heights(pieces, labels, judge))
         candidates = _drop_frames([p for p in pieces if looks_like_digit(p, labels)])
         candidates = _join_broken(candidates, judge)
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
@@ -810,6 +817,24 @@ def _drop_odd_sizes(digits):
     tallest = np.where([d.label == 1 for d in digits], _MAX_RELATIVE_ONE, _MAX_RELATIVE_HEIGHT)
     return [d for d, limit in zip(digits, tallest)
             if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
+
+
+def _cuttable_heights(pieces, labels, judge):
+    """Heights (working pixels) of the blobs worth cutting into digits, or
+    None when too few pieces read confidently as digits to tell.
+
+    The parts of a blob far shorter or taller than the confident digits
+    would be dropped for their size (see :func:`_drop_odd_sizes`); on a
+    page of small digits, the blobs of a desk or a shadow are as costly to
+    cut as they are useless.
+    """
+    looking = [p for p in pieces if looks_like_digit(p, labels)]
+    confident = [p.h for p, d in zip(looking, judge.digits(looking))
+                 if d.confidence >= _CONFIDENT and d.label != 1]
+    if len(confident) < 2:
+        return None
+    height = float(np.median(confident))
+    return _CUT_LOWEST * height, _CUT_HIGHEST * height
 
 
 def _drop_cut_off(digits, shape):

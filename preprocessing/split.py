@@ -262,7 +262,7 @@ def _bent_cuts(mask, columns):
     return paths
 
 
-def split_touching(pieces, labels, confidence, depth=2, read=None):
+def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None):
     """Split the blobs that are touching digits, where the classifier agrees.
 
     Parameters
@@ -285,6 +285,9 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
         a cut whose parts both read as 1 is not taken: a 0 or a U cut down
         the middle leaves two bows that read surely as 1s. Nor is a cut of a
         square blob with any part read as 1.
+    heights : tuple of float, optional
+        ``(lowest, highest)``: blobs of other heights are not cut, as
+        their parts could not pass for digits of the image's size.
 
     Returns
     -------
@@ -332,6 +335,8 @@ def split_touching(pieces, labels, confidence, depth=2, read=None):
                 ahead[id(wide[key])] = score
 
     def worth_cutting(piece):
+        if heights is not None and not heights[0] <= piece.h <= heights[1]:
+            return False
         score = scores[id(piece)]
         # Parts cannot beat a whole too sure to leave them the margin.
         return (score + _margin(piece) <= 1.0

@@ -92,6 +92,20 @@ def test_parts_are_not_judged_when_the_whole_is_too_sure_to_lose():
     assert confidence.judged == pieces
 
 
+@pytest.mark.parametrize("heights, parts", [
+    ((20, 120), 2),   # the blob (60 px tall) is within the digits' heights
+    ((5, 40), 1),     # taller than any part worth keeping: not cut
+    ((70, 300), 1),   # shorter
+])
+def test_blobs_are_cut_only_within_the_given_heights(heights, parts):
+    labels, pieces = find_pieces(two_rings(84, height=60))
+    confidence = Confidences(0.3, 0.98, pieces[0].w)
+    assert len(split_touching(pieces, labels, confidence, heights=heights)) == parts
+    if parts == 1:
+        # Nothing but the whole was read: no cut was even tried.
+        assert confidence.judged == pieces
+
+
 def leaning_rings():
     """Mask of two slanted rings joined by a short stroke where they are
     closest: a column through the join crosses ink of both rings.
