@@ -125,6 +125,9 @@ class DigitPipeline:
         # Share of the planned scale frames are read at: below 1 once a
         # frame read better coarser (sensor noise), until the next full scan.
         self._coarsening = 1.0
+        # Whether the last full scan found printed lines: on plain paper,
+        # the frames until the next one do not look for them.
+        self._printed_lines = True
 
     def process(self, frame):
         """Digits of a frame, as shown after tracking.
@@ -143,10 +146,14 @@ class DigitPipeline:
             Polarity the reader chose.
         """
         (x0, y0, x1, y1), scale = self._plan(frame.image.shape, frame.time)
-        if self._frames_since_scan == 0:
+        full_scan = self._frames_since_scan == 0
+        if full_scan:
             self._coarsening = 1.0
         reading = self.reader.read(frame.image[y0:y1, x0:x1], light_ink=self._polarity(),
-                                   scale=scale * self._coarsening)
+                                   scale=scale * self._coarsening,
+                                   find_lines=full_scan or self._printed_lines)
+        if full_scan:
+            self._printed_lines = reading.printed_lines
         # The reader reads no finer than asked: once coarser, frames stay
         # coarser until the next full scan.
         self._coarsening = reading.scale / scale

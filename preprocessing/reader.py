@@ -198,12 +198,16 @@ class Reading:
     scale : float or None
         Working resolution, relative to the image, the digits were found
         at: lower than asked for when a noisy image read better coarser.
+    printed_lines : bool
+        Whether printed lines (ruled or squared paper) were found and taken
+        out.
     """
 
     digits: list
     numbers: list
     light_ink: bool = False
     scale: float = None
+    printed_lines: bool = False
 
     @property
     def text(self):
@@ -240,7 +244,7 @@ class DigitReader:
         self.light_ink = light_ink
         self.upright_only = upright_only
 
-    def read(self, image, light_ink=None, scale=None):
+    def read(self, image, light_ink=None, scale=None, find_lines=True):
         """Read the digits of an image.
 
         Parameters
@@ -254,6 +258,10 @@ class DigitReader:
             Working resolution relative to the image (at most 1), overriding
             ``max_side``: when the digits' size is known, enough to keep them
             about 30 pixels tall is enough.
+        find_lines : bool, default True
+            Look for printed lines to take out. A video loop that found none
+            in the whole frame may skip the search, a fifth of a frame's
+            time, in the frames before it looks again.
 
         Returns
         -------
@@ -263,13 +271,14 @@ class DigitReader:
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
-        score, digits, layers, drowned, faint = self._read_upright(image, polarities, scale)
+        score, digits, layers, drowned, faint = self._read_upright(image, polarities, scale,
+                                                                   find_lines)
         light_ink = layers.ink_map.light_ink
         if drowned >= _DROWNED_PIECES:
-            coarse = self._read_upright(image, (light_ink,), scale * _COARSER)
+            coarse = self._read_upright(image, (light_ink,), scale * _COARSER, find_lines)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned, faint = coarse
-        scale = layers.scale
+        scale, printed_lines = layers.scale, layers.lines is not None
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
@@ -289,10 +298,11 @@ class DigitReader:
                     and not _looks_sideways(turned)):
                 turned += turned_faint
                 return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
-                                         light_ink, scale, order_boxes=[d.box for d in turned])
-        return _in_reading_order(digits + faint, light_ink, scale)
+                                         light_ink, scale, printed_lines,
+                                         order_boxes=[d.box for d in turned])
+        return _in_reading_order(digits + faint, light_ink, scale, printed_lines)
 
-    def _read_upright(self, image, polarities, scale):
+    def _read_upright(self, image, polarities, scale, find_lines=True):
         """Best reading over the given polarities: (score, digits, layers,
         drowned, faint), see :meth:`_read_layers`.
 
@@ -302,7 +312,7 @@ class DigitReader:
         """
         best = best_sure = None
         for light_ink in polarities:
-            layers = _Layers.of(image, scale, light_ink)
+            layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
             sure = _score([d for d in digits if d.confidence >= _SURE])
             if best is None or sure > _OTHER_POLARITY_GAIN * best_sure:
@@ -399,8 +409,9 @@ class _Layers:
     line_free_pieces: tuple = None
 
     @classmethod
-    def of(cls, image, scale, light_ink):
-        """Measure the layers of an image at ``scale``."""
+    def of(cls, image, scale, light_ink, find_lines=True):
+        """Measure the layers of an image at ``scale`` (printed lines only
+        when ``find_lines``)."""
         ink_map = InkMap(image, light_ink)
         ink, grey = ink_map.resized(scale, with_pixels=True)
         mask, roughness = ink_mask(ink, with_roughness=True)
@@ -409,7 +420,8 @@ class _Layers:
             # are one stroke drawn with a speckled brush, not two marks.
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         labels, pieces = find_pieces(mask)
-        lines, line_free = _printed_lines(ink, mask, labels, pieces)
+        lines, line_free = (_printed_lines(ink, mask, labels, pieces) if find_lines
+                             else (None, None))
         return cls(ink_map, scale, ink, grey, roughness, mask, lines, (labels, pieces), line_free)
 
     def turned(self, turn):
@@ -525,14 +537,14 @@ def _covers(box, other):
     return box_intersection(box, other) >= 0.2 * other[2] * other[3]
 
 
-def _in_reading_order(digits, light_ink, scale, order_boxes=None):
+def _in_reading_order(digits, light_ink, scale, printed_lines, order_boxes=None):
     """A Reading of digits, ordered by their boxes (or by ``order_boxes``,
     the same digits' boxes in the frame they were read in)."""
     ordered, numbers = [], []
     for number in reading_order(order_boxes or [d.box for d in digits]):
         numbers.append(list(range(len(ordered), len(ordered) + len(number))))
         ordered.extend(digits[i] for i in number)
-    return Reading(ordered, numbers, light_ink, scale)
+    return Reading(ordered, numbers, light_ink, scale, printed_lines)
 
 
 def _looks_sideways(digits):

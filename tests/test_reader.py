@@ -535,7 +535,12 @@ def test_only_sheets_with_lines_are_searched_for_lines(reader, mnist_test, ruled
     # rules of a ruled sheet on the same desk still are found.
     image, text = sheet_on_dark_desk(mnist_test, ruled)
     assert (_Layers.of(image, 1.0, False).lines is not None) == ruled
-    assert reader.read(image).text.replace(" ", "") == text
+    reading = reader.read(image)
+    assert reading.text.replace(" ", "") == text
+    assert reading.printed_lines == ruled
+    # A caller that knows there are none (a video loop between full scans)
+    # can spare the search.
+    assert not reader.read(image, find_lines=False).printed_lines
 
 
 @pytest.mark.parametrize("pen_lines, searched", [((140,), False), ((140, 150, 160), True)])
