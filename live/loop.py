@@ -29,8 +29,13 @@ from preprocessing.reading_order import reading_order
 # still cut from the full frame.
 LIVE_MAX_SIDE = 640
 # Frames between fresh guesses of the ink's polarity: guessing tries both
-# polarities on dark frames, twice the work.
+# polarities on dark frames (a sheet on a dark desk), four times the work of
+# a frame. While the last frame read at least SURE_DIGITS digits this surely,
+# the polarity is plainly right, and is guessed again less often.
 POLARITY_CHECK = 30
+POLARITY_CHECK_WHEN_SURE = 150
+SURE_DIGITS = 3
+SURE = 0.9
 # Frames between searches of the whole frame; in between, small digits are
 # read in the neighbourhood of the digits followed (ROI_MARGIN digit heights,
 # or ROI_SHARE of the frame, whichever is more), large ones in the whole
@@ -120,6 +125,7 @@ class DigitPipeline:
         self.reader = reader
         self.tracker = tracker or DigitTracker()
         self._light_ink = None
+        self._reads_surely = False
         self._frames_since_check = 0
         self._frames_since_scan = 0
         # Share of the planned scale frames are read at: below 1 once a
@@ -158,6 +164,7 @@ class DigitPipeline:
         # coarser until the next full scan.
         self._coarsening = reading.scale / scale
         self._light_ink = reading.light_ink
+        self._reads_surely = sum(d.confidence >= SURE for d in reading.digits) >= SURE_DIGITS
         found = [replace(d, x=d.x + x0, y=d.y + y0) for d in reading.digits]
         shown = self.tracker.update(found, frame.time)
         numbers = reading_order([d.box for d in shown])
@@ -202,9 +209,11 @@ class DigitPipeline:
 
     def _polarity(self):
         """The ink polarity to read the next frame with: the last one found,
-        guessed afresh every POLARITY_CHECK frames (a new sheet, a board)."""
+        guessed afresh every POLARITY_CHECK frames (a new sheet, a board),
+        or every POLARITY_CHECK_WHEN_SURE while frames read surely."""
         self._frames_since_check += 1
-        if self._light_ink is None or self._frames_since_check >= POLARITY_CHECK:
+        every = POLARITY_CHECK_WHEN_SURE if self._reads_surely else POLARITY_CHECK
+        if self._light_ink is None or self._frames_since_check >= every:
             self._frames_since_check = 0
             return None
         return self._light_ink

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bench.bench_sheets import match_digits
-from live.loop import FULL_SCAN, LIVE_MAX_SIDE, DigitPipeline, run
+from live.loop import FULL_SCAN, LIVE_MAX_SIDE, POLARITY_CHECK, DigitPipeline, run
 from live.sources import VideoFileSource
 from preprocessing.reader import DigitReader
 from samples.glyphs import GlyphSource, load_mnist_digits
@@ -26,20 +26,26 @@ class ScaleRecordingReader(DigitReader):
         super().__init__(*args, **kwargs)
         self.scales = []
         self.line_searches = []
+        self.polarities = []
 
     def read(self, image, light_ink=None, scale=None, find_lines=True):
         reading = super().read(image, light_ink=light_ink, scale=scale, find_lines=find_lines)
         self.scales.append((scale, reading.scale))
         self.line_searches.append(find_lines)
+        self.polarities.append((light_ink, reading.light_ink))
         return reading
 
 
-def write_video(path, frame, n_frames):
-    h, w = frame.shape[:2]
+def write_frames(path, frames):
+    h, w = frames[0].shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (w, h))
-    for _ in range(n_frames):
+    for frame in frames:
         writer.write(frame)
     writer.release()
+
+
+def write_video(path, frame, n_frames):
+    write_frames(path, [frame] * n_frames)
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +96,50 @@ def test_printed_lines_are_looked_for_between_full_scans_only_on_lined_paper(
     assert searches[0] and searches[FULL_SCAN], searches
     assert set(searches[1:FULL_SCAN]) == {rule == "ruled"}, searches
     assert all(match_digits(photo.digits, digits) >= 0.8 * len(photo.digits) for digits in shown)
+
+
+@pytest.fixture(scope="module")
+def sheet_photo(mnist_dir):
+    """A photo of dark digits on a plain white sheet, 640x480."""
+    images, labels = load_mnist_digits(mnist_dir)
+    rng = np.random.default_rng(0)
+    sheet = make_sheet(rng, GlyphSource(images, labels), n_digits=8, digit_height=50.0,
+                       paper=sample_paper(rng, "white", "plain", 50.0))
+    return photograph(sheet, rng, size=(640, 480), condition="clean")
+
+
+def read_video(path, trained_model_path):
+    reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
+                                  upright_only=True)
+    shown = []
+    with VideoFileSource(path) as source:
+        run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
+    return reader, shown
+
+
+def test_the_ink_polarity_is_not_guessed_again_while_frames_read_surely(
+        sheet_photo, trained_model_path, tmp_path):
+    # Guessing reads a frame in both polarities; a sheet read surely in one
+    # is plainly not light strokes on a dark ground.
+    path = tmp_path / "sheet.avi"
+    write_video(path, sheet_photo.image, 2 * POLARITY_CHECK + 1)
+    reader, shown = read_video(path, trained_model_path)
+    guessed = [i for i, (asked, _) in enumerate(reader.polarities) if asked is None]
+    assert guessed == [0], guessed
+    assert all(match_digits(sheet_photo.digits, digits) >= 0.8 * len(sheet_photo.digits)
+               for digits in shown[1:])
+
+
+def test_a_board_that_replaces_the_sheet_is_read_in_its_polarity(
+        sheet_photo, trained_model_path, tmp_path):
+    # The same digits light on dark: read as dark ink, they give little, and
+    # the polarity is guessed again within POLARITY_CHECK frames.
+    board = 255 - sheet_photo.image
+    switch = POLARITY_CHECK // 2
+    path = tmp_path / "switch.avi"
+    write_frames(path, [sheet_photo.image] * switch + [board] * (2 * POLARITY_CHECK))
+    reader, shown = read_video(path, trained_model_path)
+    read_light = [i for i, (_, light) in enumerate(reader.polarities) if light]
+    assert read_light and switch < read_light[0] <= switch + POLARITY_CHECK, reader.polarities
+    assert all(light for _, light in reader.polarities[read_light[0]:]), reader.polarities
+    assert match_digits(sheet_photo.digits, shown[-1]) >= 0.8 * len(sheet_photo.digits)
