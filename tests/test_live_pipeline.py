@@ -48,6 +48,26 @@ def write_video(path, frame, n_frames):
     write_frames(path, [frame] * n_frames)
 
 
+def read_video(path, trained_model_path):
+    """Run a video through the live pipeline with a recording reader;
+    return the reader and the digits shown on each frame."""
+    reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
+                                  upright_only=True)
+    shown = []
+    with VideoFileSource(path) as source:
+        run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
+    return reader, shown
+
+
+def photo_of_sheet(mnist_dir, rule, size):
+    """A clean photo of eight dark digits on white paper ruled ``rule``."""
+    images, labels = load_mnist_digits(mnist_dir)
+    rng = np.random.default_rng(0)
+    sheet = make_sheet(rng, GlyphSource(images, labels), n_digits=8, digit_height=50.0,
+                       paper=sample_paper(rng, "white", rule, 50.0))
+    return photograph(sheet, rng, size=size, condition="clean")
+
+
 @pytest.fixture(scope="module")
 def noisy_video(mnist_dir, tmp_path_factory):
     images, labels = load_mnist_digits(mnist_dir)
@@ -61,11 +81,7 @@ def noisy_video(mnist_dir, tmp_path_factory):
 def test_frames_after_a_coarser_reading_are_read_coarser_at_once(noisy_video,
                                                                   trained_model_path):
     path, truth = noisy_video
-    reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
-                                  upright_only=True)
-    shown = []
-    with VideoFileSource(path) as source:
-        run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
+    reader, shown = read_video(path, trained_model_path)
     (first_asked, first_read), *later = reader.scales
     assert first_read < first_asked
     # Until the next full scan, each frame is asked for the coarser scale
@@ -80,18 +96,10 @@ def test_printed_lines_are_looked_for_between_full_scans_only_on_lined_paper(
         rule, mnist_dir, trained_model_path, tmp_path):
     # On plain paper the search finds nothing and costs a fifth of a frame;
     # the frames between full scans skip it, unless the last scan found lines.
-    images, labels = load_mnist_digits(mnist_dir)
-    rng = np.random.default_rng(0)
-    sheet = make_sheet(rng, GlyphSource(images, labels), n_digits=8, digit_height=50.0,
-                       paper=sample_paper(rng, "white", rule, 50.0))
-    photo = photograph(sheet, rng, size=(1280, 720), condition="clean")
+    photo = photo_of_sheet(mnist_dir, rule, (1280, 720))
     path = tmp_path / f"{rule}.avi"
     write_video(path, photo.image, FULL_SCAN + 2)
-    reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
-                                  upright_only=True)
-    shown = []
-    with VideoFileSource(path) as source:
-        run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
+    reader, shown = read_video(path, trained_model_path)
     searches = reader.line_searches
     assert searches[0] and searches[FULL_SCAN], searches
     assert set(searches[1:FULL_SCAN]) == {rule == "ruled"}, searches
@@ -101,20 +109,7 @@ def test_printed_lines_are_looked_for_between_full_scans_only_on_lined_paper(
 @pytest.fixture(scope="module")
 def sheet_photo(mnist_dir):
     """A photo of dark digits on a plain white sheet, 640x480."""
-    images, labels = load_mnist_digits(mnist_dir)
-    rng = np.random.default_rng(0)
-    sheet = make_sheet(rng, GlyphSource(images, labels), n_digits=8, digit_height=50.0,
-                       paper=sample_paper(rng, "white", "plain", 50.0))
-    return photograph(sheet, rng, size=(640, 480), condition="clean")
-
-
-def read_video(path, trained_model_path):
-    reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
-                                  upright_only=True)
-    shown = []
-    with VideoFileSource(path) as source:
-        run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
-    return reader, shown
+    return photo_of_sheet(mnist_dir, "plain", (640, 480))
 
 
 def test_the_ink_polarity_is_not_guessed_again_while_frames_read_surely(
