@@ -134,6 +134,9 @@ _LONG = 2.0
 _STRAIGHT = 0.15
 _RULES = 3
 _PARALLEL_SPAN = np.deg2rad(8.0)
+# Printed lines count for a reading (see Reading.printed_lines) when they
+# pass within this share of a digit's height of its box.
+_NEAR_LINES = 0.5
 # Pieces left on the printed lines with at least this share of their ink
 # are the lines' own darker stretches.
 _ON_LINE_SHARE = 0.8
@@ -199,8 +202,10 @@ class Reading:
         Working resolution, relative to the image, the digits were found
         at: lower than asked for when a noisy image read better coarser.
     printed_lines : bool
-        Whether printed lines (ruled or squared paper) were found and taken
-        out.
+        Whether printed lines (ruled or squared paper) were found running
+        through or beside the digits, and taken out. Straight lines away
+        from the digits, such as the edge of a desk around the sheet, do
+        not count.
     """
 
     digits: list
@@ -278,7 +283,7 @@ class DigitReader:
             coarse = self._read_upright(image, (light_ink,), scale * _COARSER, find_lines)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned, faint = coarse
-        scale, printed_lines = layers.scale, layers.lines is not None
+        scale = layers.scale
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
@@ -297,10 +302,12 @@ class DigitReader:
                     and _height_spread(turned) <= _height_spread(digits) + _SPREAD_MARGIN
                     and not _looks_sideways(turned)):
                 turned += turned_faint
-                return _in_reading_order([_turn_box(d, back, image.shape) for d in turned],
-                                         light_ink, scale, printed_lines,
+                upright = [_turn_box(d, back, image.shape) for d in turned]
+                return _in_reading_order(upright, light_ink, scale,
+                                         _lines_near(layers.lines, upright, scale),
                                          order_boxes=[d.box for d in turned])
-        return _in_reading_order(digits + faint, light_ink, scale, printed_lines)
+        return _in_reading_order(digits + faint, light_ink, scale,
+                                 _lines_near(layers.lines, digits + faint, scale))
 
     def _read_upright(self, image, polarities, scale, find_lines=True):
         """Best reading over the given polarities: (score, digits, layers,
@@ -535,6 +542,20 @@ def _in_row(box, other):
 def _covers(box, other):
     """Whether a box covers a fifth of another's area or more."""
     return box_intersection(box, other) >= 0.2 * other[2] * other[3]
+
+
+def _lines_near(lines, digits, scale):
+    """Whether printed lines (``lines``, found at working scale ``scale``)
+    pass through any digit's box grown by _NEAR_LINES of its height."""
+    if lines is None:
+        return False
+    for d in digits:
+        reach = _NEAR_LINES * d.h
+        x0, y0 = (max(0, int((v - reach) * scale)) for v in (d.x, d.y))
+        x1, y1 = (int((v + reach) * scale) + 1 for v in (d.x + d.w, d.y + d.h))
+        if np.any(lines.levels[y0:y1, x0:x1] > 0):
+            return True
+    return False
 
 
 def _in_reading_order(digits, light_ink, scale, printed_lines, order_boxes=None):

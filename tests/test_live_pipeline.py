@@ -1,5 +1,7 @@
 """The live pipeline on a noisy video: how its frames are read."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -60,11 +62,13 @@ def read_video(path, trained_model_path):
 
 
 def photo_of_sheet(mnist_dir, rule, size):
-    """A clean photo of eight dark digits on white paper ruled ``rule``."""
+    """A clean photo of eight dark digits on white paper ruled ``rule``, the
+    rules printed dark enough to show at the live loop's working scale."""
     images, labels = load_mnist_digits(mnist_dir)
     rng = np.random.default_rng(0)
+    paper = replace(sample_paper(rng, "white", rule, 50.0), rule_strength=0.85, rule_width=2.5)
     sheet = make_sheet(rng, GlyphSource(images, labels), n_digits=8, digit_height=50.0,
-                       paper=sample_paper(rng, "white", rule, 50.0))
+                       paper=paper)
     return photograph(sheet, rng, size=size, condition="clean")
 
 
@@ -95,7 +99,8 @@ def test_frames_after_a_coarser_reading_are_read_coarser_at_once(noisy_video,
 def test_printed_lines_are_looked_for_between_full_scans_only_on_lined_paper(
         rule, mnist_dir, trained_model_path, tmp_path):
     # On plain paper the search finds nothing and costs a fifth of a frame;
-    # the frames between full scans skip it, unless the last scan found lines.
+    # the frames between full scans skip it, unless the last scan found
+    # lines beside the digits.
     photo = photo_of_sheet(mnist_dir, rule, (1280, 720))
     path = tmp_path / f"{rule}.avi"
     write_video(path, photo.image, FULL_SCAN + 2)

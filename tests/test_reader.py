@@ -543,6 +543,21 @@ def test_only_sheets_with_lines_are_searched_for_lines(reader, mnist_test, ruled
     assert not reader.read(image, find_lines=False).printed_lines
 
 
+@pytest.mark.parametrize("ruled", [False, True])
+def test_only_lines_beside_the_digits_make_a_sheet_lined(reader, mnist_test, ruled):
+    # Framed tighter, the sheet runs out at the top and at its lower left
+    # corner: the desk along its other edges rings it no more, and the
+    # search takes the desk's straight edges for lines. Lines away from
+    # every digit do not make the sheet lined: a video loop would search
+    # every frame for them.
+    image, text = sheet_on_dark_desk(mnist_test, ruled)
+    image = image[120:390]
+    assert _Layers.of(image, 1.0, False).lines is not None
+    reading = reader.read(image)
+    assert reading.text.replace(" ", "") == text
+    assert reading.printed_lines == ruled
+
+
 @pytest.mark.parametrize("pen_lines, searched", [((140,), False), ((140, 150, 160), True)])
 def test_a_stroke_on_its_own_is_no_reason_to_search_for_lines(reader, mnist_test, pen_lines,
                                                                searched):
