@@ -131,8 +131,8 @@ class DigitPipeline:
         # Share of the planned scale frames are read at: below 1 once a
         # frame read better coarser (sensor noise), until the next full scan.
         self._coarsening = 1.0
-        # Whether the last full scan found printed lines: on plain paper,
-        # the frames until the next one do not look for them.
+        # Whether the last full scan found printed lines beside its digits:
+        # on plain paper, the frames until the next one do not look for them.
         self._printed_lines = True
 
     def process(self, frame):

@@ -264,9 +264,10 @@ class DigitReader:
             ``max_side``: when the digits' size is known, enough to keep them
             about 30 pixels tall is enough.
         find_lines : bool, default True
-            Look for printed lines to take out. A video loop that found none
-            in the whole frame may skip the search, a fifth of a frame's
-            time, in the frames before it looks again.
+            Look for printed lines to take out. A video loop whose last
+            reading of the whole frame found none beside its digits (see
+            ``Reading.printed_lines``) may skip the search, a fifth of a
+            frame's time, in the frames before it looks again.
 
         Returns
         -------
