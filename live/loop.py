@@ -166,7 +166,7 @@ class DigitPipeline:
         self._light_ink = reading.light_ink
         self._reads_surely = sum(d.confidence >= SURE for d in reading.digits) >= SURE_DIGITS
         found = [replace(d, x=d.x + x0, y=d.y + y0) for d in reading.digits]
-        shown = self.tracker.update(found, frame.time)
+        shown = self.tracker.update(found, frame.time, frame.image.shape[1::-1])
         numbers = reading_order([d.box for d in shown])
         digits = [shown[i] for number in numbers for i in number]
         text = " ".join("".join(str(shown[i].label) for i in number) for number in numbers)

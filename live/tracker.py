@@ -16,15 +16,24 @@ is hidden again if its next frames do not settle its label.
 A steady track that is not seen keeps its place on screen for a couple of
 frames (a digit that drops out once does not blink), and any track that is
 not seen keeps its identity and votes until it is dropped, after
-``max_missed_time`` seconds or ``max_missed_frames`` frames.
+``max_missed_time`` seconds or ``max_missed_frames`` frames, or once its
+place leaves the frame.
+
+The digits of a sheet move together.  When enough of them are seen in two
+frames running, the similarity (shift, turn, zoom) that moved them also
+carries the steady digits not seen in the second frame, which stay on
+screen at their carried place until they are seen again or dropped: a
+digit washed out by glare or hidden by a finger for a moment keeps its box
+and label.
 """
 
 from collections import deque
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
-from preprocessing.boxes import box_iou
+from preprocessing.boxes import box_intersection, box_iou
 
 # Weight of a vote one frame older than the next.
 _DECAY = 0.85
@@ -32,6 +41,10 @@ _DECAY = 0.85
 # this many frames and in this share of the frames of its life.
 _STEADY_HITS = 6
 _STEADY_SHARE = 0.5
+# A sheet's motion from one frame to the next zooms by at most this log of
+# its scale and turns by at most this many radians.
+_MAX_ZOOM_STEP = 0.1
+_MAX_TURN_STEP = 0.1
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,9 @@ class Track:
     Attributes
     ----------
     box, velocity : ndarray
-        Last seen ``(x, y, w, h)`` and its change per second.
+        Last seen (or carried) ``(x, y, w, h)`` and its change per second.
+    carried : bool
+        Whether, unseen in this frame, it was moved with the digits seen.
     votes : deque of (int, float)
         Label and confidence of the recent frames it was seen in.
     label : int
@@ -118,6 +133,7 @@ class Track:
         self.image = None
         self.confirmed = False
         self.on_probation = False
+        self.carried = False
         self._observe(detection, time)
 
     def predict(self, time):
@@ -138,6 +154,28 @@ class Track:
         """Note a frame in which the digit was not found."""
         self.missed += 1
         self.age += 1
+        self.carried = False
+
+    def carry(self, motion, time):
+        """Move the digit, not seen at ``time``, with the sheet.
+
+        Parameters
+        ----------
+        motion : ndarray, shape (2, 3)
+            The similarity that took the digits seen from their boxes in
+            the last frame to this one's.
+        time : float
+        """
+        scale = float(np.hypot(motion[0, 0], motion[1, 0]))
+        x, y, w, h = self.box
+        cx, cy = motion @ np.array([x + w / 2, y + h / 2, 1.0])
+        box = np.array([cx - w * scale / 2, cy - h * scale / 2, w * scale, h * scale])
+        dt = time - self.last_time
+        if dt > 0:
+            self.velocity = (box - self.box) / dt
+        self.box = box
+        self.last_time = time
+        self.carried = True
 
     def scores(self):
         """Vote per label: the confidences of the recent frames, newer ones weighing more."""
@@ -169,6 +207,8 @@ class Track:
         self.hits += 1
         self.age += 1
         self.missed = 0
+        self.carried = False
+        self.last_seen = time
         self.last_time = time
         self.image = getattr(detection, "image", None)
         totals = self.scores()
@@ -211,11 +251,15 @@ class DigitTracker:
         A new digit read at least this surely shows at once (None: never).
         Its track also outlives a missed frame, so a small digit found in
         every other frame keeps being looked for at its own scale.
+    min_carriers : int, default 3
+        Shown digits that must be seen in two frames running, and agree on
+        one motion, for that motion to carry the digits not seen.
     """
 
     def __init__(self, min_hits=2, min_agreement=0.7, max_unsettled=6, history=15,
                  switch_ratio=2.5, coast_frames=2, max_missed_time=0.5, max_missed_frames=15,
-                 max_distance=0.6, max_height_ratio=1.6, sure_confidence=0.95):
+                 max_distance=0.6, max_height_ratio=1.6, sure_confidence=0.95,
+                 min_carriers=3):
         self.min_hits = min_hits
         self.min_agreement = min_agreement
         self.max_unsettled = max_unsettled
@@ -227,10 +271,11 @@ class DigitTracker:
         self.max_distance = max_distance
         self.max_height_ratio = max_height_ratio
         self.sure_confidence = sure_confidence
+        self.min_carriers = min_carriers
         self.tracks = []
         self._next_id = 1
 
-    def update(self, detections, time):
+    def update(self, detections, time, frame_size=None):
         """Take in one frame's detections.
 
         Parameters
@@ -240,6 +285,9 @@ class DigitTracker:
             ``image``), such as :class:`preprocessing.reader.Digit`.
         time : float
             Time of the frame in seconds (the source's timeline).
+        frame_size : tuple of int, optional
+            ``(width, height)`` of the frame: a digit not seen whose place
+            has left the frame is dropped.
 
         Returns
         -------
@@ -247,17 +295,24 @@ class DigitTracker:
             The digits to show.
         """
         matches, unmatched = self._match(detections, time)
+        # Where the shown digits seen again were in the last frame.
+        before = {id(track): track.box.copy() for track, _ in matches
+                  if track.confirmed and (track.missed == 0 or track.carried)}
         for track, detection in matches:
             # Until a track is shown its label may follow the vote freely.
             track.update(detection, time, self.switch_ratio if track.confirmed else 1.0)
         matched = {id(track) for track, _ in matches}
+        motion = self._sheet_motion([(before[id(t)], t.box) for t, _ in matches
+                                     if id(t) in before])
         for track in self.tracks:
             if id(track) not in matched:
                 track.miss()
+                if motion is not None and track.confirmed:
+                    track.carry(motion, time)
             elif not track.confirmed or track.on_probation:
                 track.confirmed = self._settled(track)
                 track.on_probation = False
-        self.tracks = [t for t in self.tracks if self._keeps(t, time)]
+        self.tracks = [t for t in self.tracks if self._keeps(t, time, frame_size)]
         for detection in unmatched:
             track = Track(self._next_id, detection, time, self.history)
             sure = (self.sure_confidence is not None
@@ -266,7 +321,11 @@ class DigitTracker:
             self.tracks.append(track)
             self._next_id += 1
         self._drop_duplicates(time)
-        return [t.shown(time) for t in self.tracks if self._shows(t)]
+        seen = [t.box for t in self.tracks if t.missed == 0]
+        # A part of a digit once read apart is carried along with it: it
+        # does not show while the whole is seen around it.
+        return [t.shown(time) for t in self.tracks
+                if self._shows(t) and not (t.carried and _mostly_under(t.box, seen))]
 
     def expected_boxes(self, time):
         """Where the digits being followed should be at ``time``.
@@ -303,6 +362,26 @@ class DigitTracker:
         unmatched = [d for j, d in enumerate(detections) if j not in used_d]
         return matches, unmatched
 
+    def _sheet_motion(self, moves):
+        """The similarity that moved the digits seen in the last frame and in
+        this one, or None when too few were seen or they disagree."""
+        if len(moves) < self.min_carriers:
+            return None
+        old = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for b, _ in moves], np.float32)
+        new = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for _, b in moves], np.float32)
+        height = float(np.median([b[3] for _, b in moves]))
+        motion, inliers = cv2.estimateAffinePartial2D(
+            old, new, method=cv2.RANSAC, ransacReprojThreshold=max(2.0, 0.25 * height))
+        if motion is None or int(inliers.sum()) < max(self.min_carriers, len(moves) // 2 + 1):
+            return None
+        # A sheet held in the hand turns and zooms little from one frame to
+        # the next; a larger change is a fit to misplaced boxes.
+        scale = np.hypot(motion[0, 0], motion[1, 0])
+        angle = np.arctan2(motion[1, 0], motion[0, 0])
+        if abs(np.log(scale)) > _MAX_ZOOM_STEP or abs(angle) > _MAX_TURN_STEP:
+            return None
+        return motion
+
     def _cost(self, a, b):
         """Centre distance over height, or None outside the gate."""
         ratio = max(a[3], b[3]) / max(min(a[3], b[3]), 1e-6)
@@ -318,21 +397,25 @@ class DigitTracker:
             return False
         return track.agreement() >= self.min_agreement or track.hits >= self.max_unsettled
 
-    def _keeps(self, track, time):
+    def _keeps(self, track, time, frame_size):
         if track.missed == 0:
             return True
         if not track.confirmed:  # a ghost: gone before it was shown
             return False
+        if not _inside(track.predict(time), frame_size):
+            return False
         return (track.missed <= self.max_missed_frames
-                and time - track.last_time <= self.max_missed_time)
+                and time - track.last_seen <= self.max_missed_time)
 
     def _shows(self, track):
         if not track.confirmed:
             return False
         if track.missed == 0:
             return True
-        # Only steady tracks coast: flickering false finds would linger.
-        return (track.missed <= self.coast_frames and track.hits >= _STEADY_HITS
+        # Only steady tracks coast, or are carried: flickering false finds
+        # would linger.
+        return ((track.carried or track.missed <= self.coast_frames)
+                and track.hits >= _STEADY_HITS
                 and track.hits >= _STEADY_SHARE * track.age)
 
     def _drop_duplicates(self, time):
@@ -340,6 +423,19 @@ class DigitTracker:
         seen = [t.box for t in self.tracks if t.missed == 0]
         self.tracks = [t for t in self.tracks
                        if t.missed == 0 or not any(box_iou(t.predict(time), b) > 0.5 for b in seen)]
+
+
+def _inside(box, frame_size):
+    """Whether a box's centre lies in the frame (always, if its size is unknown)."""
+    if frame_size is None:
+        return True
+    x, y, w, h = box
+    return 0 <= x + w / 2 < frame_size[0] and 0 <= y + h / 2 < frame_size[1]
+
+
+def _mostly_under(box, others):
+    """Whether most of a box lies under one of the others."""
+    return any(box_intersection(box, other) > 0.5 * box[2] * box[3] for other in others)
 
 
 def _box_of(detection):

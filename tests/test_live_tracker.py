@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from live.tracker import DigitTracker
+from preprocessing.boxes import box_iou
 
 FPS = 30.0
 
@@ -151,3 +153,64 @@ def test_a_digit_found_in_three_frames_of_five_stays_on_screen():
     shown = feed(DigitTracker(), frames)
     assert all(len(s) == 1 for s in shown[12:])
     assert len({s[0].track for s in shown[12:]}) == 1
+
+
+def sheet(frame, turn=0.0, zoom=0.0, shift=(3.0, 1.0), missing=()):
+    """Five digits in a row on a sheet that moves, turns (radians per frame)
+    and zooms (share per frame) about its centre; ``missing``: indices of
+    digits the reader did not find in this frame."""
+    angle, scale = turn * frame, 1.0 + zoom * frame
+    cx, cy = 300.0 + shift[0] * frame, 200.0 + shift[1] * frame
+    c, s = np.cos(angle) * scale, np.sin(angle) * scale
+    boxes = []
+    for i in range(5):
+        dx, dy = (i - 2) * 40.0, 0.0
+        x, y = cx + c * dx - s * dy, cy + s * dx + c * dy
+        w, h = 20 * scale, 30 * scale
+        if i not in missing:
+            boxes.append(Box(round(x - w / 2), round(y - h / 2), round(w), round(h), i + 3))
+    return boxes
+
+
+@pytest.mark.parametrize("turn, zoom", [(0.0, 0.0), (0.01, 0.0), (0.0, 0.01)])
+def test_a_digit_unseen_while_its_neighbours_are_seen_moves_with_the_sheet(turn, zoom):
+    # Glare or a finger hides one digit for a third of a second: its place
+    # is known from the others, so it stays on screen where it is.
+    frames = [sheet(i, turn, zoom, missing=(1,) if 10 <= i < 20 else ()) for i in range(24)]
+    shown = feed(DigitTracker(), frames)
+    truth = sheet(19, turn, zoom)[1]
+    hidden = [d for d in shown[19] if d.label == 4]
+    assert [d.label for s in shown[10:20] for d in s].count(4) == 10
+    assert box_iou(hidden[0].box, (truth.x, truth.y, truth.w, truth.h)) > 0.7
+    assert len({d.track for s in shown[1:] for d in s if d.label == 4}) == 1
+
+
+def test_digits_all_unseen_at_once_are_not_carried():
+    # The sheet was taken away: nothing tells where it went.
+    frames = [sheet(i) for i in range(10)] + [[] for _ in range(10)]
+    shown = feed(DigitTracker(), frames)
+    assert len(shown[10]) == 5
+    assert all(s == [] for s in shown[13:])
+
+
+def test_a_carried_digit_whose_place_leaves_the_frame_is_dropped():
+    # The sheet slides right out of a 460-pixel-wide frame; its last digit
+    # is no longer read as it nears the edge.
+    tracker = DigitTracker()
+    shown = []
+    for i in range(20):
+        boxes = [b for b in sheet(i, shift=(6.0, 0.0)) if b.label != 7 or i < 8]
+        shown.append(tracker.update(boxes, i / FPS, frame_size=(460, 300)))
+    assert any(d.label == 7 for d in shown[12])  # carried while its place is in view
+    assert all(d.x + d.w / 2 < 460 for s in shown for d in s)
+    assert all(t.box[0] + t.box[2] / 2 < 460 for t in tracker.tracks)
+
+
+def test_a_part_of_a_digit_once_read_apart_hides_under_the_whole():
+    # The digit at x = 200 is read as two narrow parts at first, then whole.
+    parts = [Box(200, 100, 13, 30, 0), Box(214, 101, 8, 30, 1)]
+    whole = [Box(200, 100, 22, 30, 9)]
+    others = [Box(100, 100, 20, 30, 5), Box(140, 100, 20, 30, 6), Box(260, 100, 20, 30, 2)]
+    frames = [others + parts] * 10 + [others + whole] * 10
+    shown = feed(DigitTracker(), frames)
+    assert all(len(s) == 4 for s in shown[11:])
