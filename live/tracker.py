@@ -195,12 +195,16 @@ class Track:
         weight = sum(_DECAY ** age for age in range(len(self.votes)))
         return self.scores().get(self.label, 0.0) / weight if weight else 0.0
 
-    def shown(self, time):
-        """The track as a :class:`TrackedDigit` at ``time``."""
+    def shown(self, time, frame_size=None):
+        """The track as a :class:`TrackedDigit` at ``time``, its box cut
+        to the frame when ``frame_size`` (width, height) is given."""
         x, y, w, h = self.predict(time) if self.missed else self.box
-        return TrackedDigit(self.id, int(round(x)), int(round(y)), max(1, int(round(w))),
-                            max(1, int(round(h))), self.label, round(self.confidence(), 4),
-                            self.missed, self.image)
+        x0, y0, x1, y1 = int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h))
+        if frame_size is not None:
+            x0, x1 = np.clip([x0, x1], 0, frame_size[0])
+            y0, y1 = np.clip([y0, y1], 0, frame_size[1])
+        return TrackedDigit(self.id, int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)),
+                            self.label, round(self.confidence(), 4), self.missed, self.image)
 
     def _observe(self, detection, time, switch_ratio=1.0):
         self.votes.append((int(detection.label), float(detection.confidence)))
@@ -324,7 +328,7 @@ class DigitTracker:
         seen = [t.box for t in self.tracks if t.missed == 0]
         # A part of a digit once read apart is carried along with it: it
         # does not show while the whole is seen around it.
-        return [t.shown(time) for t in self.tracks
+        return [t.shown(time, frame_size) for t in self.tracks
                 if self._shows(t) and not (t.carried and _mostly_under(t.box, seen))]
 
     def expected_boxes(self, time):
