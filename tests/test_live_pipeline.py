@@ -143,3 +143,29 @@ def test_a_board_that_replaces_the_sheet_is_read_in_its_polarity(
     assert read_light and switch < read_light[0] <= switch + POLARITY_CHECK, reader.polarities
     assert all(light for _, light in reader.polarities[read_light[0]:]), reader.polarities
     assert match_digits(sheet_photo.digits, shown[-1]) >= 0.8 * len(sheet_photo.digits)
+
+
+def test_a_digit_hidden_for_a_moment_keeps_its_box_and_label(sheet_photo, trained_model_path,
+                                                              tmp_path):
+    # The sheet drifts right; a finger covers one digit for four frames
+    # (0.4 s at 10 frames/s). The digits still seen carry it along: it stays
+    # on screen, where it is under the finger, with its label and its track.
+    step, covered, hidden = 3, 4, range(10, 14)
+    digit = sheet_photo.digits[covered]
+    frames, places = [], []
+    for i in range(24):
+        frame = cv2.warpAffine(sheet_photo.image, np.float32([[1, 0, step * i], [0, 1, 0]]),
+                               sheet_photo.image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+        place = dict(digit, x=digit["x"] + step * i)
+        if i in hidden:  # a finger from the bottom edge up over the digit
+            cv2.rectangle(frame, (place["x"] - 8, place["y"] - 8),
+                          (place["x"] + place["w"] + 8, frame.shape[0]), (120, 150, 200), -1)
+        frames.append(frame)
+        places.append(place)
+    path = tmp_path / "finger.avi"
+    write_frames(path, frames)
+    _, shown = read_video(path, trained_model_path)
+    followed = [[d for d in shown[i] if match_digits([places[i]], [d]) == 1] for i in range(24)]
+    assert all(len(followed[i]) == 1 for i in range(5, 24)), [len(f) for f in followed]
+    assert all(followed[i][0].missed > 0 for i in hidden)
+    assert len({followed[i][0].track for i in range(5, 24)}) == 1
