@@ -310,8 +310,11 @@ class DigitTracker:
                                      if id(t) in before])
         for track in self.tracks:
             if id(track) not in matched:
+                # Only a digit whose place was known in the last frame can
+                # be carried on from there.
+                followed = track.missed == 0 or track.carried
                 track.miss()
-                if motion is not None and track.confirmed:
+                if motion is not None and track.confirmed and followed:
                     track.carry(motion, time)
             elif not track.confirmed or track.on_probation:
                 track.confirmed = self._settled(track)

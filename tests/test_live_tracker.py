@@ -214,3 +214,15 @@ def test_a_part_of_a_digit_once_read_apart_hides_under_the_whole():
     frames = [others + parts] * 10 + [others + whole] * 10
     shown = feed(DigitTracker(), frames)
     assert all(len(s) == 4 for s in shown[11:])
+
+
+def test_a_digit_is_not_carried_on_from_a_place_it_was_last_known_at_long_ago():
+    # A frame in which nothing is read breaks the chain: where the sheet
+    # went meanwhile is unknown, so the digit still missed afterwards is
+    # not carried on from its stale place.
+    frames = ([sheet(i) for i in range(10)] + [[]]
+              + [sheet(i, missing=(1,)) for i in range(11, 18)])
+    shown = feed(DigitTracker(), frames)
+    assert [d.label for d in shown[11]].count(4) == 1  # still coasting
+    assert all(4 not in [d.label for d in s] for s in shown[13:])
+    assert all(len(s) == 4 for s in shown[13:])
