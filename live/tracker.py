@@ -41,10 +41,12 @@ _DECAY = 0.85
 # this many frames and in this share of the frames of its life.
 _STEADY_HITS = 6
 _STEADY_SHARE = 0.5
-# A sheet's motion from one frame to the next zooms by at most this log of
-# its scale and turns by at most this many radians.
-_MAX_ZOOM_STEP = 0.1
-_MAX_TURN_STEP = 0.1
+# A sheet held in the hand zooms by at most this log of its scale, and turns
+# by at most this many radians, from one frame to the next (at 30 frames/s,
+# 0.05 radians a frame is 86 degrees a second); a larger change is a fit to
+# misplaced boxes.
+_MAX_ZOOM_STEP = 0.05
+_MAX_TURN_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -381,8 +383,6 @@ class DigitTracker:
             old, new, method=cv2.RANSAC, ransacReprojThreshold=max(2.0, 0.25 * height))
         if motion is None or int(inliers.sum()) < max(self.min_carriers, len(moves) // 2 + 1):
             return None
-        # A sheet held in the hand turns and zooms little from one frame to
-        # the next; a larger change is a fit to misplaced boxes.
         scale = np.hypot(motion[0, 0], motion[1, 0])
         angle = np.arctan2(motion[1, 0], motion[0, 0])
         if abs(np.log(scale)) > _MAX_ZOOM_STEP or abs(angle) > _MAX_TURN_STEP:
