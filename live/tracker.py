@@ -243,7 +243,8 @@ class DigitTracker:
         this many times.
     coast_frames : int, default 2
         Frames a steady track (seen in most frames so far) stays on screen,
-        at its predicted place, without being seen.
+        at its predicted place, without being seen; one carried by the
+        sheet's motion (see ``min_carriers``) stays until it is dropped.
     max_missed_time : float, default 0.5
         Seconds without being seen after which a track is dropped.
     max_missed_frames : int, default 15
