@@ -41,6 +41,9 @@ _DECAY = 0.85
 # this many frames and in this share of the frames of its life.
 _STEADY_HITS = 6
 _STEADY_SHARE = 0.5
+# A detection this many times wider or taller than its track's last box, or
+# narrower or shorter, does not change the track's velocity.
+_SIZE_JUMP = 1.25
 # A sheet held in the hand zooms by at most this log of its scale, and turns
 # by at most this many radians, from one frame to the next (at 30 frames/s,
 # 0.05 radians a frame is 86 degrees a second); a larger change is a fit to
@@ -148,7 +151,10 @@ class Track:
         dt = time - self.last_time
         if dt > 0:
             # Smoothed velocity: boxes jitter by a pixel or two between frames.
-            self.velocity = 0.5 * self.velocity + 0.5 * (box - self.box) / dt
+            # A box that changed size at once holds a mark joined to the
+            # digit, or part of it: the digit did not move so.
+            if _size_ratio(box, self.box) <= _SIZE_JUMP:
+                self.velocity = 0.5 * self.velocity + 0.5 * (box - self.box) / dt
         self.box = box
         self._observe(detection, time, switch_ratio)
 
@@ -431,6 +437,12 @@ class DigitTracker:
         seen = [t.box for t in self.tracks if t.missed == 0]
         self.tracks = [t for t in self.tracks
                        if t.missed == 0 or not any(box_iou(t.predict(time), b) > 0.5 for b in seen)]
+
+
+def _size_ratio(a, b):
+    """Largest ratio of the widths or the heights of two boxes, at least 1."""
+    return max(a[2] / max(b[2], 1e-6), b[2] / max(a[2], 1e-6),
+               a[3] / max(b[3], 1e-6), b[3] / max(a[3], 1e-6))
 
 
 def _inside(box, frame_size):

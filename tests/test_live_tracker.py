@@ -226,3 +226,13 @@ def test_a_digit_is_not_carried_on_from_a_place_it_was_last_known_at_long_ago():
     assert [d.label for d in shown[11]].count(4) == 1  # still coasting
     assert all(4 not in [d.label for d in s] for s in shown[13:])
     assert all(len(s) == 4 for s in shown[13:])
+
+
+def test_a_digit_read_once_with_a_mark_joined_to_it_keeps_its_track():
+    # In one frame a stroke nearby joins the digit: its box is half as large
+    # again and reads otherwise. The digit itself did not grow or move so.
+    frames = [[Box(100 + 4 * i, 100, 20, 30, 7, 1.0)] for i in range(20)]
+    frames[10] = [Box(95 + 40, 93, 30, 45, 2, 0.66)]
+    shown = feed(DigitTracker(), frames)
+    assert len({d.track for s in shown for d in s}) == 1
+    assert all([d.label for d in s] == [7] for s in shown)
