@@ -21,10 +21,11 @@ place leaves the frame.
 
 The digits of a sheet move together.  When enough of them are seen in two
 frames running, the similarity (shift, turn, zoom) that moved them also
-carries the steady digits not seen in the second frame, which stay on
-screen at their carried place until they are seen again or dropped: a
-digit washed out by glare or hidden by a finger for a moment keeps its box
-and label.
+carries the digits not seen in the second frame, which, once seen in a
+few frames, stay on screen at their carried place until they are seen
+again or dropped: a digit washed out by glare or hidden by a finger for a
+moment keeps its box and label, and a faint one found now and then shows
+in between.
 """
 
 from collections import deque
@@ -426,11 +427,13 @@ class DigitTracker:
             return False
         if track.missed == 0:
             return True
-        # Only steady tracks coast, or are carried: flickering false finds
-        # would linger.
-        return ((track.carried or track.missed <= self.coast_frames)
-                and track.hits >= _STEADY_HITS
-                and track.hits >= _STEADY_SHARE * track.age)
+        # Only steady tracks coast: flickering false finds would linger. A
+        # carried track's place comes from the digits seen, not from its own
+        # past: a small or faint digit found in few frames shows in between.
+        if track.hits < _STEADY_HITS:
+            return False
+        return track.carried or (track.missed <= self.coast_frames
+                                 and track.hits >= _STEADY_SHARE * track.age)
 
     def _drop_duplicates(self, time):
         """Forget unseen tracks whose predicted box lies on a seen one."""

@@ -236,3 +236,12 @@ def test_a_digit_read_once_with_a_mark_joined_to_it_keeps_its_track():
     shown = feed(DigitTracker(), frames)
     assert len({d.track for s in shown for d in s}) == 1
     assert all([d.label for d in s] == [7] for s in shown)
+
+
+def test_a_digit_found_in_one_frame_of_four_shows_between_while_carried():
+    # A faint digit on a moving sheet is found now and then; its neighbours
+    # tell where it is in the other frames.
+    frames = [sheet(i, missing=() if i < 8 or i % 4 == 0 else (1,)) for i in range(40)]
+    shown = feed(DigitTracker(), frames)
+    assert all([d.label for d in s].count(4) == 1 for s in shown[8:])
+    assert len({d.track for s in shown[1:] for d in s if d.label == 4}) == 1
