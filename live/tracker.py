@@ -309,9 +309,11 @@ class DigitTracker:
             The digits to show.
         """
         matches, unmatched = self._match(detections, time)
-        # Where the shown digits seen again were in the last frame.
+        # The digits whose place in the last frame is known: seen or carried.
+        placed = {id(track) for track in self.tracks if track.missed == 0 or track.carried}
+        # Where the shown ones seen again were then.
         before = {id(track): track.box.copy() for track, _ in matches
-                  if track.confirmed and (track.missed == 0 or track.carried)}
+                  if track.confirmed and id(track) in placed}
         for track, detection in matches:
             # Until a track is shown its label may follow the vote freely.
             track.update(detection, time, self.switch_ratio if track.confirmed else 1.0)
@@ -320,11 +322,10 @@ class DigitTracker:
                                      if id(t) in before])
         for track in self.tracks:
             if id(track) not in matched:
+                track.miss()
                 # Only a digit whose place was known in the last frame can
                 # be carried on from there.
-                followed = track.missed == 0 or track.carried
-                track.miss()
-                if motion is not None and track.confirmed and followed:
+                if motion is not None and track.confirmed and id(track) in placed:
                     track.carry(motion, time)
             elif not track.confirmed or track.on_probation:
                 track.confirmed = self._settled(track)
@@ -337,8 +338,8 @@ class DigitTracker:
             track.confirmed = track.on_probation = sure
             self.tracks.append(track)
             self._next_id += 1
-        self._drop_duplicates(time)
         seen = [t.box for t in self.tracks if t.missed == 0]
+        self._drop_duplicates(time, seen)
         # A part of a digit once read apart is carried along with it: it
         # does not show while the whole is seen around it.
         return [t.shown(time, frame_size) for t in self.tracks
@@ -399,8 +400,7 @@ class DigitTracker:
 
     def _cost(self, a, b):
         """Centre distance over height, or None outside the gate."""
-        ratio = max(a[3], b[3]) / max(min(a[3], b[3]), 1e-6)
-        if ratio > self.max_height_ratio:
+        if _ratio(a[3], b[3]) > self.max_height_ratio:
             return None
         distance = np.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2)
         cost = distance / max(a[3], b[3], 1.0)
@@ -435,17 +435,20 @@ class DigitTracker:
         return track.carried or (track.missed <= self.coast_frames
                                  and track.hits >= _STEADY_SHARE * track.age)
 
-    def _drop_duplicates(self, time):
-        """Forget unseen tracks whose predicted box lies on a seen one."""
-        seen = [t.box for t in self.tracks if t.missed == 0]
+    def _drop_duplicates(self, time, seen):
+        """Forget unseen tracks whose predicted box lies on one of the boxes seen."""
         self.tracks = [t for t in self.tracks
                        if t.missed == 0 or not any(box_iou(t.predict(time), b) > 0.5 for b in seen)]
 
 
+def _ratio(u, v):
+    """The larger of two lengths over the smaller."""
+    return max(u, v) / max(min(u, v), 1e-6)
+
+
 def _size_ratio(a, b):
-    """Largest ratio of the widths or the heights of two boxes, at least 1."""
-    return max(a[2] / max(b[2], 1e-6), b[2] / max(a[2], 1e-6),
-               a[3] / max(b[3], 1e-6), b[3] / max(a[3], 1e-6))
+    """Larger ratio of the widths or of the heights of two boxes."""
+    return max(_ratio(a[2], b[2]), _ratio(a[3], b[3]))
 
 
 def _inside(box, frame_size):
