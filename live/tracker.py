@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from preprocessing.boxes import box_intersection, box_iou
+from preprocessing.boxes import box_coverage, box_iou
 
 # Weight of a vote one frame older than the next.
 _DECAY = 0.85
@@ -461,7 +461,7 @@ def _inside(box, frame_size):
 
 def _mostly_under(box, others):
     """Whether most of a box lies under one of the others."""
-    return any(box_intersection(box, other) > 0.5 * box[2] * box[3] for other in others)
+    return any(box_coverage(other, box) > 0.5 for other in others)
 
 
 def _box_of(detection):

@@ -19,6 +19,23 @@ def box_intersection(a, b):
     return ix * iy
 
 
+def box_coverage(a, b):
+    """Share of one box's area that another covers.
+
+    Parameters
+    ----------
+    a, b : sequence of 4 numbers
+        ``(x, y, w, h)``: how much of ``b`` lies under ``a``.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 when ``b`` is empty.
+    """
+    area = b[2] * b[3]
+    return float(box_intersection(a, b) / area) if area > 0 else 0.0
+
+
 def box_iou(a, b):
     """Intersection over union of two boxes.
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from preprocessing.binarize import ink_mask
-from preprocessing.boxes import box_intersection
+from preprocessing.boxes import box_coverage
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines, min_line_length
@@ -542,7 +542,7 @@ def _in_row(box, other):
 
 def _covers(box, other):
     """Whether a box covers a fifth of another's area or more."""
-    return box_intersection(box, other) >= 0.2 * other[2] * other[3]
+    return box_coverage(box, other) >= 0.2
 
 
 def _lines_near(lines, digits, scale):
