@@ -166,9 +166,13 @@ class InkMap:
 
     def _ink(self, mixed, maps):
         fine, coarse, gate = cv2.split(maps)
-        fine_ink = (fine - mixed) / np.maximum(fine, self._floor)
-        coarse_ink = (coarse - mixed) / np.maximum(coarse, self._floor)
-        ink = np.maximum(fine_ink, coarse_ink * gate)
+        # In place: these are whole frames, and each temporary costs.
+        ink = np.subtract(fine, mixed)
+        ink /= np.maximum(fine, self._floor)
+        coarse_ink = np.subtract(coarse, mixed)
+        coarse_ink /= np.maximum(coarse, self._floor)
+        coarse_ink *= gate
+        np.maximum(ink, coarse_ink, out=ink)
         return np.clip(ink, -1.0, 1.0, out=ink)
 
     def resized(self, factor, with_pixels=False):
