@@ -13,7 +13,10 @@ a shadow as strong as strokes in full light.
 Two closings are used: a fine one that follows shadows and vignetting
 closely but hollows out strokes wider than its kernel, and a coarse one that
 keeps thick marker strokes whole but bleeds along shadow edges. The coarse
-estimate is trusted only next to ink that the fine one found.
+estimate is trusted only next to ink that the fine one found. Printed lines
+lighter than the paper (a white grid on kraft) are taken out before the
+closings, which would otherwise take them for the paper (see
+:mod:`preprocessing.light_lines`).
 """
 
 import copy
@@ -21,6 +24,7 @@ import copy
 import cv2
 import numpy as np
 
+from preprocessing.light_lines import MIN_LINES, count_light_lines, remove_light_lines
 from preprocessing.shrink import shrink
 
 # Longer side of the small copy on which the paper is estimated.
@@ -118,7 +122,11 @@ class InkMap:
         self.weights = ink_colour_weights(small)
         mixed = small @ self.weights
         fine = _close(mixed, _FINE_KERNEL)
-        coarse = np.maximum(_close(mixed, _COARSE_KERNEL), fine)
+        paper = mixed
+        if count_light_lines(mixed, fine) >= MIN_LINES:
+            paper = remove_light_lines(mixed)
+            fine = _close(paper, _FINE_KERNEL)
+        coarse = np.maximum(_close(paper, _COARSE_KERNEL), fine)
         floor = max(_DARK_PAPER * float(np.percentile(fine, 95)), 8.0)
         gate = cv2.dilate(((fine - mixed) / np.maximum(fine, floor) > _GATE_LEVEL).view(np.uint8),
                           _disk(_GATE_REACH))

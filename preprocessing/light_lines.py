@@ -1,0 +1,98 @@
+"""Printed lines lighter than the paper they are printed on.
+
+Most rulings are darker than their paper, but on brown kraft or grey card a
+grid is often printed lighter. The ink map estimates the paper's brightness
+as the brightest level around each pixel, so such lines would pass for the
+paper and the paper itself for ink: the whole sheet a blot. Taking light
+lines out of the estimate fixes that, but only where there are lines: on
+plain paper it would also take out the bright half of the sensor noise and
+lower every estimate. So the lines are looked for first, as families of
+long straight parallel lines, which noise does not make.
+"""
+
+import cv2
+import numpy as np
+
+# Light structures this wide or thinner (pixels of the small copy the paper
+# is estimated on) are lines; an opening with a square of this side takes
+# them out.
+LINE_WIDTH = 3
+# Pixels count as a light line when this much brighter than the paper,
+# relatively, and this many times the paper's own roughness.
+_MIN_RIDGE = 0.04
+_RIDGE_NOISE = 3.0
+# Paper is what is at least this share of the brightest (95th percentile)
+# paper level: a dark desk's noise is large relative to its own level.
+_PAPER_SHARE = 0.6
+# A line is at least this share of the copy's shorter side long, with
+# votes from pixels along this share; lines are parallel within this angle,
+# and distinct when this many pixels apart.
+_LINE_LENGTH = 0.35
+_LINE_VOTES = 0.25
+_PARALLEL = np.deg2rad(5.0)
+_APART = 3.0
+# This many distinct parallel lines make a ruling.
+MIN_LINES = 4
+
+
+def remove_light_lines(grey):
+    """A grey image with its light lines (up to LINE_WIDTH wide) taken out.
+
+    Parameters
+    ----------
+    grey : ndarray, shape (H, W), float32
+        Small copy of the image, ink dark.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        The grey-level opening: light structures narrower than
+        ``LINE_WIDTH`` take the level of their surroundings.
+    """
+    return cv2.morphologyEx(grey, cv2.MORPH_OPEN, np.ones((LINE_WIDTH, LINE_WIDTH), np.uint8),
+                            borderType=cv2.BORDER_REPLICATE)
+
+
+def count_light_lines(grey, paper):
+    """Number of distinct parallel light lines in the largest family.
+
+    Parameters
+    ----------
+    grey : ndarray, shape (H, W), float32
+        Small copy of the image (about 160 pixels), ink dark.
+    paper : ndarray, shape (H, W), float32
+        The paper's estimated brightness there.
+
+    Returns
+    -------
+    int
+        0 when no long light line is found; :data:`MIN_LINES` or more on
+        ruled or squared paper printed lighter than itself.
+    """
+    ridge = (grey - remove_light_lines(grey)) / np.maximum(paper, 8.0)
+    on_paper = paper >= _PAPER_SHARE * np.percentile(paper, 95)
+    if not on_paper.any():
+        return 0
+    # The median absolute ridge over the paper is its roughness (noise).
+    noise = 1.48 * float(np.median(np.abs(ridge[on_paper])))
+    light = ((ridge > max(_RIDGE_NOISE * noise, _MIN_RIDGE)) & on_paper).view(np.uint8)
+    side = min(grey.shape[:2])
+    segments = cv2.HoughLinesP(light, 1, np.pi / 90, threshold=max(1, int(_LINE_VOTES * side)),
+                               minLineLength=_LINE_LENGTH * side, maxLineGap=3)
+    if segments is None:
+        return 0
+    return _largest_family(segments.reshape(-1, 4).astype(np.float64))
+
+
+def _largest_family(segments):
+    """Most distinct parallel lines among segments ``(x0, y0, x1, y1)``."""
+    angles = np.mod(np.arctan2(segments[:, 3] - segments[:, 1],
+                               segments[:, 2] - segments[:, 0]), np.pi)
+    largest = 0
+    for angle in angles:
+        turn = np.abs(angles - angle)
+        members = segments[np.minimum(turn, np.pi - turn) < _PARALLEL]
+        middles = (members[:, :2] + members[:, 2:]) / 2
+        offsets = np.sort(middles @ np.array([-np.sin(angle), np.cos(angle)]))
+        largest = max(largest, 1 + int(np.count_nonzero(np.diff(offsets) > _APART)))
+    return largest
