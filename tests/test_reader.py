@@ -238,6 +238,31 @@ def test_digits_in_one_net_with_a_dark_grid_are_read(reader, glyphs):
     assert match_digits(photo.digits, reading.digits) >= 6, (photo.text, reading.text)
 
 
+@pytest.fixture(scope="module")
+def light_ruled_kraft_photos(glyphs):
+    # Brown kraft paper whose grid or rules are printed lighter than it: the
+    # paper's estimate took the light lines for the paper, and the paper for
+    # ink (26 of 80 digits read).
+    photos = []
+    for seed in range(4):
+        for rule in ("grid", "ruled"):
+            rng = np.random.default_rng([31, seed])
+            height = 60.0
+            paper = replace(sample_paper(rng, "kraft", rule, height),
+                            rule_color=(0.92, 0.9, 0.88), rule_strength=0.8)
+            sheet = make_sheet(rng, glyphs, n_digits=10, digit_height=height, paper=paper,
+                               ink=sample_ink(rng, "ballpoint"))
+            photos.append(photograph(sheet, rng, size=(1280, 720), condition="webcam"))
+    return photos
+
+
+def test_digits_on_kraft_paper_ruled_lighter_than_itself_are_read(reader,
+                                                                   light_ruled_kraft_photos):
+    readings = [reader.read(p.image) for p in light_ruled_kraft_photos]
+    f1 = label_f1([(p.digits, r.digits) for p, r in zip(light_ruled_kraft_photos, readings)])
+    assert f1 >= 0.85, describe(light_ruled_kraft_photos, readings)
+
+
 def test_small_digits_on_a_fine_grid_are_not_taken_for_its_lines(reader, glyphs):
     # Red digits about one square tall: nearly all of each digit's ink lies
     # on or beside a grid line, but it is far darker than the lines (nine of
