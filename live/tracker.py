@@ -42,6 +42,12 @@ _DECAY = 0.85
 # this many frames and in this share of the frames of its life.
 _STEADY_HITS = 6
 _STEADY_SHARE = 0.5
+# A digit the sheet carries shows while unseen once seen this many times,
+# for up to this many frames, even before it is steady: a small digit
+# found every other frame or so shows in between, while a false find seen
+# once or twice does not linger.
+_YOUNG_CARRIED_HITS = 3
+_YOUNG_CARRIED_FRAMES = 2
 # A detection this many times wider or taller than its track's last box, or
 # narrower or shorter, does not change the track's velocity.
 _SIZE_JUMP = 1.25
@@ -430,6 +436,8 @@ class DigitTracker:
         # Only steady tracks coast: flickering false finds would linger. A
         # carried track's place comes from the digits seen, not from its own
         # past: a small or faint digit found in few frames shows in between.
+        if track.carried and track.hits >= _YOUNG_CARRIED_HITS:
+            return track.hits >= _STEADY_HITS or track.missed <= _YOUNG_CARRIED_FRAMES
         if track.hits < _STEADY_HITS:
             return False
         return track.carried or (track.missed <= self.coast_frames

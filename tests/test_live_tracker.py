@@ -245,3 +245,19 @@ def test_a_digit_found_in_one_frame_of_four_shows_between_while_carried():
     shown = feed(DigitTracker(), frames)
     assert all([d.label for d in s].count(4) == 1 for s in shown[8:])
     assert len({d.track for s in shown[1:] for d in s if d.label == 4}) == 1
+
+
+def test_a_new_digit_carried_by_the_sheet_bridges_short_gaps_only():
+    # A small digit comes into view, is found in three frames running, then
+    # missed: its neighbours carry it over two frames, not longer; found
+    # only twice, it is not carried at all (a false find must not linger).
+    def appears(first, found):
+        return [sheet(i, missing=() if first <= i < first + found else (1,)) for i in range(first + found + 4)]
+
+    shown = feed(DigitTracker(), appears(10, 3))
+    fours = [[d.label for d in s].count(4) for s in shown]
+    assert fours[11:15] == [1, 1, 1, 1] and fours[15:] == [0, 0]
+    assert len({d.track for s in shown for d in s if d.label == 4}) == 1
+
+    shown = feed(DigitTracker(), appears(10, 2))
+    assert [[d.label for d in s].count(4) for s in shown][11:] == [1, 0, 0, 0, 0]
