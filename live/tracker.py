@@ -25,7 +25,8 @@ carries the digits not seen in the second frame, which, once seen in a
 few frames, stay on screen at their carried place until they are seen
 again or dropped: a digit washed out by glare or hidden by a finger for a
 moment keeps its box and label, and a faint one found now and then shows
-in between.
+in between. A digit that has just come into view and was seen only a
+few times is carried over a gap of a frame or two, not longer.
 """
 
 from collections import deque
@@ -257,7 +258,8 @@ class DigitTracker:
     coast_frames : int, default 2
         Frames a steady track (seen in most frames so far) stays on screen,
         at its predicted place, without being seen; one carried by the
-        sheet's motion (see ``min_carriers``) stays until it is dropped.
+        sheet's motion (see ``min_carriers``) stays until it is dropped,
+        or for two frames if it was seen in fewer than six.
     max_missed_time : float, default 0.5
         Seconds without being seen after which a track is dropped.
     max_missed_frames : int, default 15
