@@ -122,11 +122,11 @@ class InkMap:
         self.weights = ink_colour_weights(small)
         mixed = small @ self.weights
         fine = _close(mixed, _FINE_KERNEL)
-        paper = mixed
+        unlined = mixed
         if count_light_lines(mixed, fine) >= MIN_LINES:
-            paper = remove_light_lines(mixed)
-            fine = _close(paper, _FINE_KERNEL)
-        coarse = np.maximum(_close(paper, _COARSE_KERNEL), fine)
+            unlined = remove_light_lines(mixed)
+            fine = _close(unlined, _FINE_KERNEL)
+        coarse = np.maximum(_close(unlined, _COARSE_KERNEL), fine)
         floor = max(_DARK_PAPER * float(np.percentile(fine, 95)), 8.0)
         gate = cv2.dilate(((fine - mixed) / np.maximum(fine, floor) > _GATE_LEVEL).view(np.uint8),
                           _disk(_GATE_REACH))
