@@ -435,15 +435,15 @@ class DigitTracker:
             return False
         if track.missed == 0:
             return True
-        # Only steady tracks coast: flickering false finds would linger. A
-        # carried track's place comes from the digits seen, not from its own
-        # past: a small or faint digit found in few frames shows in between.
-        if track.carried and track.hits >= _YOUNG_CARRIED_HITS:
-            return track.hits >= _STEADY_HITS or track.missed <= _YOUNG_CARRIED_FRAMES
-        if track.hits < _STEADY_HITS:
-            return False
-        return track.carried or (track.missed <= self.coast_frames
-                                 and track.hits >= _STEADY_SHARE * track.age)
+        # A carried track's place comes from the digits seen, not from its
+        # own past: a small or faint digit found in few frames shows in
+        # between, and one just come into view bridges a short gap.
+        if track.carried:
+            return track.hits >= _STEADY_HITS or (track.hits >= _YOUNG_CARRIED_HITS
+                                                  and track.missed <= _YOUNG_CARRIED_FRAMES)
+        # Only steady tracks coast: flickering false finds would linger.
+        return (track.missed <= self.coast_frames and track.hits >= _STEADY_HITS
+                and track.hits >= _STEADY_SHARE * track.age)
 
     def _drop_duplicates(self, time, seen):
         """Forget unseen tracks whose predicted box lies on one of the boxes seen."""
