@@ -13,6 +13,7 @@ long straight parallel lines, which noise does not make.
 import cv2
 import numpy as np
 
+from preprocessing.lines import angles_from, distinct_lines, segment_angles
 from preprocessing.shape import quantile
 
 # Light structures this wide or thinner (pixels of the small copy the paper
@@ -92,14 +93,8 @@ def count_light_lines(grey, paper):
 
 
 def _largest_family(segments):
-    """Most distinct parallel lines among segments ``(x0, y0, x1, y1)``."""
-    angles = np.mod(np.arctan2(segments[:, 3] - segments[:, 1],
-                               segments[:, 2] - segments[:, 0]), np.pi)
-    largest = 0
-    for angle in angles:
-        turn = np.abs(angles - angle)
-        members = segments[np.minimum(turn, np.pi - turn) < _PARALLEL]
-        middles = (members[:, :2] + members[:, 2:]) / 2
-        offsets = np.sort(middles @ np.array([-np.sin(angle), np.cos(angle)]))
-        largest = max(largest, 1 + int(np.count_nonzero(np.diff(offsets) > _APART)))
-    return largest
+    """Most distinct parallel lines among segments ``(x0, y0, x1, y1)``
+    (0 for none)."""
+    angles = segment_angles(segments)
+    return max((distinct_lines(segments[angles_from(angles, angle) < _PARALLEL], angle, _APART)
+                for angle in angles), default=0)

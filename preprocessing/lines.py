@@ -357,7 +357,7 @@ def _faint_family(ink, segments, angle, pen):
     """Whether a family's segments are printed lines far fainter than the
     pen: several distinct lines (not one long stroke, nor a sheet's two
     edges), with ink at most ``_FAINT_LINE`` of the pen's."""
-    return (_distinct_lines(segments, angle, min(ink.shape)) >= _FAMILY_SIZE
+    return (distinct_lines(segments, angle, _LINE_SPACING * min(ink.shape)) >= _FAMILY_SIZE
             and _line_ink(ink, segments) <= _FAINT_LINE * pen)
 
 
@@ -396,19 +396,15 @@ def _family_angles(mask, min_length, families_only=False):
     if segments is None:
         return [], []
     segments = segments.reshape(-1, 4) * 2
-    dx = segments[:, 2] - segments[:, 0]
-    dy = segments[:, 3] - segments[:, 1]
-    angles = np.mod(np.arctan2(dy, dx), np.pi)
-    lengths = np.hypot(dx, dy)
+    angles = segment_angles(segments)
+    lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
     families, members_of = [], []
     for i in np.argsort(-lengths):
-        difference = np.abs(angles - angles[i])
-        difference = np.minimum(difference, np.pi - difference)
-        members = difference < _FAMILY_ANGLE
+        members = angles_from(angles, angles[i]) < _FAMILY_ANGLE
         span = w * abs(np.cos(angles[i])) + h * abs(np.sin(angles[i]))
         if families_only:
             spanning = members & (lengths >= _SPANNING * span)
-            if _distinct_lines(segments[spanning], angles[i], min(h, w)) < _FAMILY_SIZE:
+            if distinct_lines(segments[spanning], angles[i], _LINE_SPACING * min(h, w)) < _FAMILY_SIZE:
                 continue
         elif np.count_nonzero(members) < _FAMILY_SIZE and lengths[i] < _LONE_LENGTH * span:
             continue
@@ -419,11 +415,38 @@ def _family_angles(mask, min_length, families_only=False):
     return families, members_of
 
 
-def _distinct_lines(segments, angle, side):
-    """How many separate parallel lines some segments at ``angle`` lie on."""
+def distinct_lines(segments, angle, spacing):
+    """How many separate parallel lines some segments lie on.
+
+    Parameters
+    ----------
+    segments : ndarray, shape (N, 4)
+        ``(x0, y0, x1, y1)`` of segments at about ``angle``; N at least 1.
+    angle : float
+        Their direction, radians.
+    spacing : float
+        Segments whose midpoints lie further apart than this across the
+        direction (pixels) are on separate lines.
+
+    Returns
+    -------
+    int
+    """
     midpoints = (segments[:, :2] + segments[:, 2:]) / 2
     offsets = np.sort(midpoints @ np.array([-np.sin(angle), np.cos(angle)]))
-    return 1 + int(np.count_nonzero(np.diff(offsets) > _LINE_SPACING * side))
+    return 1 + int(np.count_nonzero(np.diff(offsets) > spacing))
+
+
+def segment_angles(segments):
+    """Undirected directions of segments ``(x0, y0, x1, y1)``, radians in [0, pi)."""
+    return np.mod(np.arctan2(segments[:, 3] - segments[:, 1], segments[:, 2] - segments[:, 0]),
+                  np.pi)
+
+
+def angles_from(angles, angle):
+    """Angles between undirected directions and one direction, 0 to pi/2."""
+    difference = np.abs(angles - angle)
+    return np.minimum(difference, np.pi - difference)
 
 
 def _angle_between(a, b):
