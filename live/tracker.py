@@ -183,8 +183,8 @@ class Track:
         time : float
         """
         scale = float(np.hypot(motion[0, 0], motion[1, 0]))
-        x, y, w, h = self.box
-        cx, cy = motion @ np.array([x + w / 2, y + h / 2, 1.0])
+        w, h = self.box[2:]
+        cx, cy = motion @ np.append(_centre(self.box), 1.0)
         box = np.array([cx - w * scale / 2, cy - h * scale / 2, w * scale, h * scale])
         dt = time - self.last_time
         if dt > 0:
@@ -393,8 +393,8 @@ class DigitTracker:
         this one, or None when too few were seen or they disagree."""
         if len(moves) < self.min_carriers:
             return None
-        old = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for b, _ in moves], np.float32)
-        new = np.array([[b[0] + b[2] / 2, b[1] + b[3] / 2] for _, b in moves], np.float32)
+        old = np.array([_centre(b) for b, _ in moves], np.float32)
+        new = np.array([_centre(b) for _, b in moves], np.float32)
         height = float(np.median([b[3] for _, b in moves]))
         motion, inliers = cv2.estimateAffinePartial2D(
             old, new, method=cv2.RANSAC, ransacReprojThreshold=max(2.0, 0.25 * height))
@@ -410,7 +410,7 @@ class DigitTracker:
         """Centre distance over height, or None outside the gate."""
         if _ratio(a[3], b[3]) > self.max_height_ratio:
             return None
-        distance = np.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2)
+        distance = np.hypot(*(_centre(a) - _centre(b)))
         cost = distance / max(a[3], b[3], 1.0)
         return cost if cost <= self.max_distance else None
 
@@ -451,6 +451,11 @@ class DigitTracker:
                        if t.missed == 0 or not any(box_iou(t.predict(time), b) > 0.5 for b in seen)]
 
 
+def _centre(box):
+    """Centre ``(x, y)`` of a box ``(x, y, w, h)``."""
+    return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2], np.float64)
+
+
 def _ratio(u, v):
     """The larger of two lengths over the smaller."""
     return max(u, v) / max(min(u, v), 1e-6)
@@ -465,8 +470,8 @@ def _inside(box, frame_size):
     """Whether a box's centre lies in the frame (always, if its size is unknown)."""
     if frame_size is None:
         return True
-    x, y, w, h = box
-    return 0 <= x + w / 2 < frame_size[0] and 0 <= y + h / 2 < frame_size[1]
+    cx, cy = _centre(box)
+    return 0 <= cx < frame_size[0] and 0 <= cy < frame_size[1]
 
 
 def _mostly_under(box, others):
