@@ -336,7 +336,7 @@ def _local_level(on_line, ink, level, side):
     # whole block are left out): OpenCV averages whole-number reductions
     # many times faster than others.
     whole = (slice(0, min(h, blocks[1] * step)), slice(0, min(w, blocks[0] * step)))
-    total = cv2.boxFilter(cv2.resize((ink * weight)[whole], blocks, interpolation=cv2.INTER_AREA),
+    total = cv2.boxFilter(cv2.resize(ink[whole] * weight[whole], blocks, interpolation=cv2.INTER_AREA),
                           -1, kernel, normalize=False)
     count = cv2.boxFilter(cv2.resize(weight[whole], blocks, interpolation=cv2.INTER_AREA),
                           -1, kernel, normalize=False)
