@@ -367,12 +367,17 @@ class DigitReader:
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
+        uncut = {id(p) for p in pieces}
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
                                 heights=_cuttable_heights(pieces, labels, judge))
-        candidates = _drop_frames([p for p in pieces if looks_like_digit(p, labels)])
+        # A narrow filled blob may be a small digit whose strokes ran
+        # together, but not when cut from a wider one (bold print).
+        candidates = _drop_frames([p for p in pieces if looks_like_digit(
+            p, labels, narrow_blobs=id(p) in uncut)])
         candidates = _join_broken(candidates, judge)
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
                   if d.confidence >= self.min_confidence
+                  and (d.confidence >= _SURE or looks_like_digit(p, labels))
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)]

@@ -32,6 +32,11 @@ _MIN_GREY_STEP_VERY_DARK = 14.0
 _BLOB_FILL = 0.6
 _BLOB_ASPECT = 0.5
 _BLOB_SOLIDITY = 0.8
+# ... except a small pen digit whose strokes ran together in a soft photo
+# (its loops and notches filled in) is such a blob too: when asked, blobs no
+# wider than this for their height are let through, to be judged by how
+# surely they read. Bold printed letters (the W of a logo) are wider.
+_NARROW_BLOB = 0.8
 # Stroke-scale noise: blur sigma is the stroke width (at least this) over
 # this divisor, and the noise is measured this many pixels around a piece.
 _MIN_STROKE_SIGMA = 0.7
@@ -149,7 +154,7 @@ def has_loop(mask):
     return count_holes(mask) > 0
 
 
-def looks_like_digit(piece, labels):
+def looks_like_digit(piece, labels, narrow_blobs=False):
     """Whether a piece has a digit's size, proportions and strokes.
 
     Parameters
@@ -157,6 +162,9 @@ def looks_like_digit(piece, labels):
     piece : preprocessing.pieces.Piece
     labels : ndarray
         Label image the piece refers to.
+    narrow_blobs : bool, default False
+        Also accept filled blobs about a digit's width (a small digit whose
+        strokes ran together); the caller must then ask more of them.
 
     Returns
     -------
@@ -169,6 +177,7 @@ def looks_like_digit(piece, labels):
         return False
     mask = piece.mask(labels)
     if (piece.area > _BLOB_FILL * piece.w * piece.h and piece.w > _BLOB_ASPECT * piece.h
+            and not (narrow_blobs and piece.w <= _NARROW_BLOB * piece.h)
             and not has_loop(mask) and solidity(mask) > _BLOB_SOLIDITY):
         return False
     if piece.h > 3 * MIN_HEIGHT:

@@ -723,6 +723,31 @@ def test_small_digits_are_read_from_their_ink_not_their_jagged_mask(reader, mnis
     assert right >= 104  # of 120
 
 
+def test_small_digits_whose_strokes_ran_together_are_read(reader, mnist_test):
+    # Thick MNIST digits 20 px tall, blurred: their loops and notches fill
+    # in and the ink mask holds solid blobs, as small pen digits in a soft
+    # webcam shot do. Ten to a row, twenty rows.
+    images, labels = mnist_test
+    rng = np.random.default_rng(0)
+    size, gap, margin, right, found = 20, 8, 20, 0, 0
+    for start in range(0, 200, 10):
+        ink = np.hstack([np.pad(cv2.resize(cv2.dilate(images[i], np.ones((3, 3), np.uint8),
+                                                      iterations=2),
+                                           (size, size), interpolation=cv2.INTER_AREA),
+                                ((0, 0), (gap // 2, gap // 2)))
+                         for i in range(start, start + 10)])
+        ink = cv2.GaussianBlur(ink, (0, 0), 1.0).astype(np.float32)
+        paper = np.full((size + 2 * margin, ink.shape[1] + 2 * margin), 225, np.float32)
+        paper[margin:-margin, margin:-margin] -= ink * 170 / 255
+        paper += rng.normal(0, 3, paper.shape)
+        image = cv2.cvtColor(np.clip(paper, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+        for d in reader.read(image).digits:
+            slot = int((d.x + d.w / 2 - margin) // (size + gap))
+            found += 1
+            right += 0 <= slot < 10 and d.label == labels[start + slot]
+    assert right >= 70 and found - right <= 8, (right, found)  # of 200
+
+
 def test_digits_glued_to_a_grid_are_cut_free(reader, glyphs):
     # Clear pen digits on blue squares, under perspective: at first the
     # digits and the squares around them form nets that set the height the
