@@ -10,6 +10,7 @@ from bench.bench_sheets import match_digits
 from live.loop import FULL_SCAN, LIVE_MAX_SIDE, POLARITY_CHECK, DigitPipeline, run
 from live.sources import VideoFileSource
 from preprocessing.reader import DigitReader
+from samples.clips import default_glyphs, f1_score, match_frame, write_clip
 from samples.glyphs import GlyphSource, load_mnist_digits
 from samples.paper import sample_paper
 from samples.sheets import generate, make_sheet, photograph
@@ -93,6 +94,23 @@ def test_frames_after_a_coarser_reading_are_read_coarser_at_once(noisy_video,
     assert later and all(asked == pytest.approx(read) and read < first_asked
                          for asked, read in later), reader.scales
     assert match_digits(truth, shown[-1]) >= 0.8 * len(truth)
+
+
+def test_small_digits_in_a_noisy_video_stay_apart_at_the_coarser_scale(mnist_dir,
+                                                                         trained_model_path,
+                                                                         tmp_path):
+    # Digits about 20 px tall in noisy 1280x720 frames: once a frame reads
+    # better coarser, the frames after it are read coarser too, where close
+    # neighbours must not run together.
+    path = str(tmp_path / "small.avi")
+    clip = write_clip(path, default_glyphs(str(mnist_dir)), seed=5904, kind="webcam",
+                      size=(1280, 720), n_frames=90, digit_px=20, n_digits=12)
+    reader, shown = read_video(path, trained_model_path)
+    assert any(read < asked for asked, read in reader.scales)
+    found = [[{"x": d.x, "y": d.y, "w": d.w, "h": d.h, "label": d.label} for d in digits]
+             for digits in shown]
+    counts = [match_frame(f, t) for f, t in zip(found, clip.truth)]
+    assert f1_score(*map(sum, zip(*counts))) >= 0.8
 
 
 @pytest.mark.parametrize("rule", ["plain", "ruled"])
