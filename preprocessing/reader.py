@@ -101,11 +101,9 @@ _SIDEWAYS_COLUMNS = 0.6
 # confident in total (a noisy frame read 7 of its 10 digits at full size,
 # with 0.9 of the confidence of its coarser reading of all 10). Half the
 # scale would lower it more, but 20 px digits would shrink to 10 px, too
-# small to read; at 0.7 they shrink to 14 px, and touching ones run into
-# one blob (a video of 20 px digits in heavy noise, which is read at the
-# coarser scale in nearly every frame, missed 3 times as many at 0.7).
+# small to read. (The live loop reads less coarsely, see live.loop.)
 _DROWNED_PIECES = 8
-_COARSER = 0.8
+_COARSER = 0.7
 _COARSER_GAIN = 1.1
 # A neighbour is above or below when the step to it is this steep.
 _STEEP = 2.0
@@ -241,15 +239,20 @@ class DigitReader:
     upright_only : bool, default False
         Do not try reading sideways images (photos stored turned by a
         quarter turn without an orientation tag); saves time on video.
+    coarser_scale : float, default 0.7
+        Share of the working scale at which an image whose strokes drown
+        in sensor noise is read again (the reading is kept when clearly
+        more confident).
     """
 
     def __init__(self, model, min_confidence=0.5, max_side=1600, light_ink=None,
-                 upright_only=False):
+                 upright_only=False, coarser_scale=_COARSER):
         self.model = model
         self.min_confidence = min_confidence
         self.max_side = max_side
         self.light_ink = light_ink
         self.upright_only = upright_only
+        self.coarser_scale = coarser_scale
 
     def read(self, image, light_ink=None, scale=None, find_lines=True):
         """Read the digits of an image.
@@ -283,7 +286,8 @@ class DigitReader:
                                                                    find_lines)
         light_ink = layers.ink_map.light_ink
         if drowned >= _DROWNED_PIECES:
-            coarse = self._read_upright(image, (light_ink,), scale * _COARSER, find_lines)
+            coarse = self._read_upright(image, (light_ink,), scale * self.coarser_scale,
+                                        find_lines)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned, faint = coarse
         scale = layers.scale

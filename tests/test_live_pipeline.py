@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from bench.bench_sheets import match_digits
-from live.loop import FULL_SCAN, LIVE_MAX_SIDE, POLARITY_CHECK, DigitPipeline, run
+from live.loop import (FULL_SCAN, LIVE_COARSER_SCALE, LIVE_MAX_SIDE, POLARITY_CHECK,
+                       DigitPipeline, run)
 from live.sources import VideoFileSource
 from preprocessing.reader import DigitReader
 from samples.clips import default_glyphs, f1_score, match_frame, write_clip
@@ -55,7 +56,7 @@ def read_video(path, trained_model_path):
     """Run a video through the live pipeline with a recording reader;
     return the reader and the digits shown on each frame."""
     reader = ScaleRecordingReader(load_model(trained_model_path), max_side=LIVE_MAX_SIDE,
-                                  upright_only=True)
+                                  upright_only=True, coarser_scale=LIVE_COARSER_SCALE)
     shown = []
     with VideoFileSource(path) as source:
         run(source, DigitPipeline(reader), on_frame=lambda result: shown.append(result.digits))
