@@ -48,8 +48,8 @@ ROI_SHARE = 0.15
 DIGIT_PX = 32
 MIN_SCALE = 0.2
 # A frame whose strokes drown in sensor noise is read again at this share of
-# its scale, not the 0.7 photos are: once a frame reads better coarser, the
-# frames until the next full scan are read there without a finer reading to
+# its scale (photos: 0.7). Once a frame reads better coarser, the frames up
+# to the next full scan are read at that scale with no finer reading to
 # compare with, and at 0.7 small digits (20 px in 1280x720) shrink until
 # neighbours run together and thin 1s fade. Over 44 generated clips, per-frame
 # label F1 0.928 at 0.7 and 0.931 at 0.8; 0.856, 0.904, 0.921, 0.947, 0.932
