@@ -5,7 +5,7 @@ printed "H" is a 4, the box around a stamp is a 0. Letters in the
 handwriting fonts and in OpenCV's Hershey fonts, and box outlines, drawn the
 way the font digits are (:func:`train.font_digits.draw_variant`), teach it
 what a digit is not. Letters that people write like digits (O, I, S, Z, b,
-q, C, U, L, ...) are left out: a reader must still take them for the digit.
+q, C, L, ...) are left out: a reader must still take them for the digit.
 """
 
 import math
@@ -20,12 +20,8 @@ from train.font_digits import draw_variant
 # Non-digit shapes make up about this share of the MNIST digits they join.
 NON_DIGIT_SHARE = 0.1
 # Letters drawn like a digit in someone's hand or in some font: an open 0
-# is a C or a U, a 6 with a small loop an L. The lower-case a, c, d, h and u
-# are learnt as letters: a sheet's words hold them far more often than a
-# hand draws a 9, 0 or 6 like them. (Learning them cost 5 of the 10,000
-# MNIST test digits, which now read below 0.5; a handwritten c, a or d on a
-# sheet was read as a 0, 6 or 9 at full confidence.)
-LOOKALIKE_LETTERS = "OoQDIlijJSsZzBgqbGTtAyCUL"
+# is a C or a U, a 6 with a small loop an L or an h, a 9 or a 6 an a or a d.
+LOOKALIKE_LETTERS = "OoQDIlijJSsZzBgqbGTtAyCcUuLhad"
 LETTERS = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                   if c not in LOOKALIKE_LETTERS)
 HERSHEY_FONTS = tuple(face | style
