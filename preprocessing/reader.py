@@ -373,13 +373,13 @@ class DigitReader:
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
-        uncut = {id(p) for p in pieces}
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
                                 heights=_cuttable_heights(pieces, labels, judge))
         # A narrow filled blob may be a small digit whose strokes ran
-        # together, but not when cut from a wider one (bold print).
+        # together, but not when cut from a wider one (bold print): cut
+        # parts carry their own mask.
         candidates = _drop_frames([p for p in pieces if looks_like_digit(
-            p, labels, narrow_blobs=id(p) in uncut)])
+            p, labels, narrow_blobs=p.own_mask is None)])
         candidates = _join_broken(candidates, judge)
         digits = [d for p, d in zip(candidates, judge.digits(candidates))
                   if d.confidence >= self.min_confidence
