@@ -328,8 +328,8 @@ class DigitReader:
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
-            sure = _score([d for d in digits if d.confidence >= _SURE])
-            if best is None or sure > _OTHER_POLARITY_GAIN * best_sure:
+            sure = _polarity_score(digits)
+            if best is None or sure > max(_OTHER_POLARITY_GAIN * best_sure, best_sure + 0.5):
                 best, best_sure = (_score(digits), digits, layers, drowned, faint), sure
         return best
 
@@ -458,6 +458,14 @@ def _score(digits):
 
 
 _INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
+
+
+def _polarity_score(digits):
+    """How well a polarity reads: the confidence of its sure digits, less
+    half a digit for each unsure one (the wrong polarity reads the paper's
+    grain and gaps as many unsure shapes)."""
+    sure = [d for d in digits if d.confidence >= _SURE]
+    return _score(sure) - 0.5 * (len(digits) - len(sure))
 
 
 def _visibility(piece, labels, ink, grey, roughness, min_contrast):
