@@ -76,13 +76,18 @@ _BROKEN_LOW, _BROKEN_HIGH = 0.8, 1.25
 _BROKEN_ASPECT = 1.1
 _BROKEN_CONFIDENT = 0.9
 # The less likely ink polarity must be this much more confident to win,
-# counting only the digits read this surely: the wrong polarity finds
+# counting the digits read this surely: the wrong polarity finds
 # specks of noise and texture, many of them, but few read surely. (Over
 # the held-out sheets, boards and real photos read both ways, the better
 # polarity had at most as much of that score when it came first, and at
 # least 1.75 times as much when second.)
 _OTHER_POLARITY_GAIN = 1.5
 _SURE = 0.9
+# Each unsure digit takes this much off a polarity's score (grain read as
+# many unsure shapes can outnumber the sure digits of the right polarity),
+# and the other polarity must gain at least this much.
+_UNSURE_COST = 0.5
+_OTHER_POLARITY_MIN_GAIN = 0.5
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
 # when the total confidence grows this much, the mean drops by no more than
@@ -329,7 +334,8 @@ class DigitReader:
             layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
             sure = _polarity_score(digits)
-            if best is None or sure > max(_OTHER_POLARITY_GAIN * best_sure, best_sure + 0.5):
+            if best is None or sure > max(_OTHER_POLARITY_GAIN * best_sure,
+                                          best_sure + _OTHER_POLARITY_MIN_GAIN):
                 best, best_sure = (_score(digits), digits, layers, drowned, faint), sure
         return best
 
@@ -462,10 +468,9 @@ _INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
 
 def _polarity_score(digits):
     """How well a polarity reads: the confidence of its sure digits, less
-    half a digit for each unsure one (the wrong polarity reads the paper's
-    grain and gaps as many unsure shapes)."""
+    ``_UNSURE_COST`` for each unsure one."""
     sure = [d for d in digits if d.confidence >= _SURE]
-    return _score(sure) - 0.5 * (len(digits) - len(sure))
+    return _score(sure) - _UNSURE_COST * (len(digits) - len(sure))
 
 
 def _visibility(piece, labels, ink, grey, roughness, min_contrast):
