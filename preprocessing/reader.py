@@ -88,6 +88,10 @@ _SURE = 0.9
 # and the other polarity must gain at least this much.
 _UNSURE_COST = 0.5
 _OTHER_POLARITY_MIN_GAIN = 0.5
+# A blob stands in a number when this many sure digits, from this to this
+# share of its height, stand beside it in its row.
+_NUMBER_NEIGHBOURS = 2
+_NUMBER_LOW, _NUMBER_HIGH = 0.75, 1.33
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
 # when the total confidence grows this much, the mean drops by no more than
@@ -380,7 +384,8 @@ class DigitReader:
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
-                                heights=_cuttable_heights(pieces, labels, judge))
+                                heights=_cuttable_heights(pieces, labels, judge),
+                                in_number=_in_number_test(pieces, labels, judge))
         # A narrow filled blob may be a small digit whose strokes ran
         # together, but not when cut from a wider one (bold print): cut
         # parts carry their own mask.
@@ -875,6 +880,22 @@ def _drop_odd_sizes(digits):
     tallest = np.where([d.label == 1 for d in digits], _MAX_RELATIVE_ONE, _MAX_RELATIVE_HEIGHT)
     return [d for d, limit in zip(digits, tallest)
             if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
+
+
+def _in_number_test(pieces, labels, judge):
+    """A test of whether a piece stands in a number: in a row beside at
+    least ``_NUMBER_NEIGHBOURS`` pieces that read surely as digits of about
+    its height."""
+    looking = [p for p in pieces if looks_like_digit(p, labels)]
+    sure = [p for p, d in zip(looking, judge.digits(looking)) if d.confidence >= _SURE]
+
+    def in_number(piece):
+        box = (piece.x, piece.y, piece.w, piece.h)
+        return sum(other is not piece
+                   and _NUMBER_LOW * piece.h <= other.h <= _NUMBER_HIGH * piece.h
+                   and _in_row((other.x, other.y, other.w, other.h), box)
+                   for other in sure) >= _NUMBER_NEIGHBOURS
+    return in_number
 
 
 def _cuttable_heights(pieces, labels, judge):

@@ -27,6 +27,9 @@ _MAX_SPLIT_ASPECT = 3.5
 _SQUARE_SPLIT_ASPECT = 0.8
 _UNSURE = 0.5
 _SURE_PART_CONFIDENCE = 0.9
+# A square blob in a number may be cut into a 1 and another digit when both
+# parts are at least this tall, relative to the blob.
+_ONE_PART_HEIGHT = 0.8
 # Cuts are looked for in this middle share of the blob's width ...
 _CUT_ZONE = (0.2, 0.8)
 # ... at no more than this many columns of least ink.
@@ -262,7 +265,8 @@ def _bent_cuts(mask, columns):
     return paths
 
 
-def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None):
+def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None,
+                   in_number=None):
     """Split the blobs that are touching digits, where the classifier agrees.
 
     Parameters
@@ -288,6 +292,10 @@ def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None)
     heights : tuple of float, optional
         ``(lowest, highest)``: blobs of other heights are not cut, as
         their parts could not pass for digits of the image's size.
+    in_number : callable, optional
+        Takes a piece, tells whether it stands in a row of sure digits of
+        its size. Such a square blob may be cut with one part read as 1:
+        a 1 touching its neighbour in a number, not the stem of a letter.
 
     Returns
     -------
@@ -303,9 +311,13 @@ def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None)
             ones.update(id(part) for part, digit in zip(parts, read(parts)) if digit == 1)
 
     def allowed(i, parts):
-        # A square blob's parts may not read as 1 at all, a wide one's not
-        # both; the parts of a middle cut must read surely.
-        if sum(id(p) in ones for p in parts) > (1 if _may_be_touching(pieces[i]) else 0):
+        # A wide blob's parts may not both read as 1, a square blob's not
+        # even one, unless it stands in a number and both parts are about
+        # as tall as it: a 1 touching its neighbour, not the stem of a
+        # letter. The parts of a middle cut must read surely.
+        n_ones = sum(id(p) in ones for p in parts)
+        if n_ones > 1 or (n_ones and not _may_be_touching(pieces[i])
+                          and not _digits_of_a_number(pieces[i], parts, in_number)):
             return False
         return id(parts[0]) not in middles or _sure_cut(parts, scores, ahead)
 
@@ -376,6 +388,14 @@ def split_touching(pieces, labels, confidence, depth=2, read=None, heights=None)
             break
         pieces = result
     return pieces
+
+
+def _digits_of_a_number(piece, parts, in_number):
+    """Whether a blob stands in a number (``in_number``, see
+    :func:`split_touching`) and its parts are both about as tall as it."""
+    return (in_number is not None
+            and min(p.h for p in parts) >= _ONE_PART_HEIGHT * piece.h
+            and in_number(piece))
 
 
 def _sure_cut(parts, scores, ahead=None):

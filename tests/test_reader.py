@@ -275,6 +275,19 @@ def test_light_digits_on_a_dark_sheet_on_a_lighter_grainy_desk_are_read(reader, 
     assert len(reading.digits) <= 10, (photo.text, reading.text)
 
 
+@pytest.mark.parametrize("seed, condition, n_digits", [((7104, 39), "clean", 13),
+                                                      ((7101, 1), "webcam", 16)])
+def test_a_1_touching_its_neighbour_in_a_number_is_read_as_two_digits(reader, glyphs, seed,
+                                                                      condition, n_digits):
+    # A 1 touching the 6 or the 3 beside it in a long number: the blob is
+    # about as wide as tall, and its cuts were refused for the part read as
+    # 1, as the stem of a letter cut off reads as 1 too (two digits lost).
+    photo = generate(np.random.default_rng(seed), glyphs, condition)
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
+
+
 def test_small_digits_on_a_fine_grid_are_not_taken_for_its_lines(reader, glyphs):
     # Red digits about one square tall: nearly all of each digit's ink lies
     # on or beside a grid line, but it is far darker than the lines (nine of
