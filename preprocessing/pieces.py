@@ -5,7 +5,8 @@ pencil, or a detached flag (of a 5, a 7 with a separate bar, an open 4)
 leaves it in pieces. Pieces are joined when they are stacked (one above the
 other, overlapping in x) or almost touch, as long as the result still has a
 digit's proportions and one piece is clearly smaller than the other, so two
-neighbouring digits of a number are not glued together.
+neighbouring digits of a number are not glued together, and their ink is
+of like strength, as drawn with one pen.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ _MAX_JOIN_GROWTH = 1.7
 # A piece this flat (height over width) that reaches past both sides of
 # another piece underlines it.
 _FLAT = 0.25
+# The pieces of one digit are drawn with one pen: their typical ink
+# strengths are within this factor of each other (a faint stretch of a
+# printed grid beside a pencil digit is not).
+_MAX_INK_RATIO = 1.6
 
 
 @dataclass
@@ -128,7 +133,7 @@ def _touches_edge(piece, shape):
     return piece.x <= 0 or piece.y <= 0 or piece.x1 >= w or piece.y1 >= h
 
 
-def _should_join(a, b, labels):
+def _should_join(a, b, labels, strength=None):
     # Paper edges, frames and shadows reach the image's edge; digits joined
     # to them would vanish into them.
     if _touches_edge(a, labels.shape) or _touches_edge(b, labels.shape):
@@ -149,9 +154,16 @@ def _should_join(a, b, labels):
         return False
     if _underlines(small, big):
         return False
+    if strength is not None and not _one_pen(strength(a), strength(b)):
+        return False
     if _stacked(a, b):
         return True
     return pixel_gap(a, b, labels) <= max(2.0, _TOUCH_GAP * joined.h)
+
+
+def _one_pen(a, b):
+    """Whether two typical ink strengths may come from one pen."""
+    return max(a, b) <= _MAX_INK_RATIO * min(a, b)
 
 
 def _stacked(a, b):
@@ -177,7 +189,7 @@ def _underlines(flat, other):
     return flat.x < other.x and flat.x1 > other.x1
 
 
-def join_pieces(pieces, labels):
+def join_pieces(pieces, labels, ink=None):
     """Join the pieces that belong to one digit.
 
     Pieces stacked one above the other are joined first, the closest pairs
@@ -189,25 +201,42 @@ def join_pieces(pieces, labels):
     pieces : list of Piece
     labels : ndarray
         Label image from :func:`find_pieces`.
+    ink : ndarray, float32, optional
+        Ink strength over the same pixels: when given, pieces whose median
+        strengths differ more than ``_MAX_INK_RATIO`` times are not joined.
 
     Returns
     -------
     list of Piece
     """
-    pieces = _join_closest_first(sorted(pieces, key=lambda p: p.x), labels)
+    strength = None if ink is None else _median_ink(labels, ink)
+    pieces = _join_closest_first(sorted(pieces, key=lambda p: p.x), labels, strength)
     changed = True
     while changed:
         changed = False
         i = 0
         while i < len(pieces):
-            if _join_next(pieces, i, labels):
+            if _join_next(pieces, i, labels, strength):
                 changed = True
             else:
                 i += 1
     return pieces
 
 
-def _join_closest_first(pieces, labels):
+def _median_ink(labels, ink):
+    """A function giving a piece's median ink strength, each piece's once."""
+    known = {}
+
+    def strength(piece):
+        key = tuple(piece.ids)
+        if key not in known:
+            window = ink[piece.y:piece.y1, piece.x:piece.x1]
+            known[key] = float(np.median(window[piece.mask(labels) > 0]))
+        return known[key]
+    return strength
+
+
+def _join_closest_first(pieces, labels, strength=None):
     """Join the pairs of pieces that belong together, the closest first.
 
     A stroke cut in two by a printed line leaves a part that may also sit
@@ -220,6 +249,8 @@ def _join_closest_first(pieces, labels):
     pieces : list of Piece
         Sorted by x.
     labels : ndarray
+    strength : callable, optional
+        A piece's median ink strength (see :func:`join_pieces`).
 
     Returns
     -------
@@ -228,7 +259,7 @@ def _join_closest_first(pieces, labels):
     """
     pairs = [(_stack_gap(pieces[i], pieces[j]), i, j)
              for i, j in _neighbours(pieces) if _stacked(pieces[i], pieces[j])
-             and _should_join(pieces[i], pieces[j], labels)]
+             and _should_join(pieces[i], pieces[j], labels, strength)]
     if not pairs:
         return pieces
     root = list(range(len(pieces)))
@@ -242,7 +273,7 @@ def _join_closest_first(pieces, labels):
     joined = list(pieces)
     for _, i, j in sorted(pairs):
         i, j = find(i), find(j)
-        if i != j and _should_join(joined[i], joined[j], labels):
+        if i != j and _should_join(joined[i], joined[j], labels, strength):
             joined[i] = joined[i].union(joined[j])
             root[j] = i
     return sorted((joined[i] for i in range(len(pieces)) if find(i) == i), key=lambda p: p.x)
@@ -270,10 +301,10 @@ def _later_neighbours(pieces, i):
             yield j
 
 
-def _join_next(pieces, i, labels):
+def _join_next(pieces, i, labels, strength=None):
     """Join piece ``i`` with the first later piece it belongs with, if any."""
     for j in _later_neighbours(pieces, i):
-        if _should_join(pieces[i], pieces[j], labels):
+        if _should_join(pieces[i], pieces[j], labels, strength):
             pieces[i] = pieces[i].union(pieces[j])
             del pieces[j]
             return True

@@ -372,7 +372,7 @@ class DigitReader:
             pieces = [p for p in pieces if not _line_remnant(p, labels, ink, lines)]
         else:
             labels, pieces = layers.mask_pieces or find_pieces(layers.mask)
-        pieces = join_pieces(pieces, labels)
+        pieces = join_pieces(pieces, labels, ink)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
         seen = [(p, _visibility(p, labels, ink, grey, roughness, min_contrast))

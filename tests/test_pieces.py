@@ -60,3 +60,36 @@ def test_joins_do_not_chain_digits_into_a_net():
     joined = join_pieces(pieces, labels)
     assert len(joined) >= 2
     assert all(p.h <= 1.7 * tallest for p in joined)
+
+
+def _digit_under_a_grid_stretch():
+    """A pen digit and, just above it, a stretch of a faint grid line with a
+    stub of a crossing line, left in the mask: ink strengths 0.4 and 0.1."""
+    mask = np.zeros((160, 100), np.uint8)
+    cv2.line(mask, (50, 15), (50, 80), 1, 3)                       # grid line, y 14..81
+    cv2.line(mask, (42, 40), (62, 40), 1, 3)                       # crossing stub
+    cv2.ellipse(mask, (52, 108), (14, 20), 0, 0, 360, 1, 4)        # digit, y 86..130
+    ink = np.where(mask > 0, 0.1, 0.0).astype(np.float32)
+    ink[84:] = np.where(mask[84:] > 0, 0.4, 0.0)
+    return mask, ink
+
+
+def test_a_faint_grid_stretch_is_not_joined_to_a_pen_digit():
+    mask, ink = _digit_under_a_grid_stretch()
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 2
+    assert len(join_pieces(pieces, labels)) == 1          # shapes alone join them
+    assert len(join_pieces(pieces, labels, ink)) == 2     # the pens differ
+
+
+def test_the_parts_of_one_pen_digit_are_joined_whatever_their_ink_varies():
+    mask = np.zeros((120, 120), np.uint8)
+    cv2.line(mask, (40, 20), (40, 55), 1, 4)          # stem
+    cv2.ellipse(mask, (55, 75), (20, 22), 0, -120, 150, 1, 4)  # bow
+    cv2.line(mask, (48, 20), (80, 20), 1, 4)          # flag, a few pixels off the stem
+    rng = np.random.default_rng(0)
+    ink = np.where(mask > 0, rng.uniform(0.3, 0.45, mask.shape), 0.0).astype(np.float32)
+    ink[:30] *= 0.7                                    # the flag drawn lighter
+    labels, pieces = find_pieces(mask)
+    assert len(pieces) == 2
+    assert len(join_pieces(pieces, labels, ink)) == 1
