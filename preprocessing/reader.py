@@ -338,8 +338,11 @@ class DigitReader:
             layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
             sure = _polarity_score(digits)
-            if best is None or sure > max(_OTHER_POLARITY_GAIN * best_sure,
-                                          best_sure + _OTHER_POLARITY_MIN_GAIN):
+            # A reading with no sure digit cannot replace another: the first
+            # may yet read well coarser (see read).
+            if best is None or (any(d.confidence >= _SURE for d in digits)
+                                and sure > max(_OTHER_POLARITY_GAIN * best_sure,
+                                               best_sure + _OTHER_POLARITY_MIN_GAIN)):
                 best, best_sure = (_score(digits), digits, layers, drowned, faint), sure
         return best
 
