@@ -386,9 +386,13 @@ class DigitReader:
 
         judge = _Judge(self.model,
                        lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
+        # The pieces that pass for digits, read once, tell the digits' size
+        # and rows.
+        looking = [p for p in pieces if looks_like_digit(p, labels)]
+        readings = list(zip(looking, judge.digits(looking)))
         pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
-                                heights=_cuttable_heights(pieces, labels, judge),
-                                in_number=_in_number_test(pieces, labels, judge))
+                                heights=_cuttable_heights(readings),
+                                in_number=_in_number_test(readings))
         # A narrow filled blob may be a small digit whose strokes ran
         # together, but not when cut from a wider one (bold print): cut
         # parts carry their own mask.
@@ -885,12 +889,12 @@ def _drop_odd_sizes(digits):
             if _MIN_RELATIVE_HEIGHT * height <= d.h <= limit * height]
 
 
-def _in_number_test(pieces, labels, judge):
+def _in_number_test(readings):
     """A test of whether a piece stands in a number: in a row beside at
     least ``_NUMBER_NEIGHBOURS`` pieces that read surely as digits of about
-    its height."""
-    looking = [p for p in pieces if looks_like_digit(p, labels)]
-    sure = [p for p, d in zip(looking, judge.digits(looking)) if d.confidence >= _SURE]
+    its height (``readings``: pieces that look like digits, with the Digit
+    each reads as)."""
+    sure = [p for p, d in readings if d.confidence >= _SURE]
 
     def in_number(piece):
         box = (piece.x, piece.y, piece.w, piece.h)
@@ -901,18 +905,18 @@ def _in_number_test(pieces, labels, judge):
     return in_number
 
 
-def _cuttable_heights(pieces, labels, judge):
+def _cuttable_heights(readings):
     """Heights (working pixels) of the blobs worth cutting into digits, or
-    None when too few pieces read confidently as digits to tell.
+    None when too few pieces read confidently as digits to tell
+    (``readings``: pieces that look like digits, with the Digit each reads
+    as).
 
     The parts of a blob far shorter or taller than the confident digits
     would be dropped for their size (see :func:`_drop_odd_sizes`); on a
     page of small digits, the blobs of a desk or a shadow are as costly to
     cut as they are useless.
     """
-    looking = [p for p in pieces if looks_like_digit(p, labels)]
-    confident = [p.h for p, d in zip(looking, judge.digits(looking))
-                 if d.confidence >= _CONFIDENT and d.label != 1]
+    confident = [p.h for p, d in readings if d.confidence >= _CONFIDENT and d.label != 1]
     if len(confident) < 2:
         return None
     height = float(np.median(confident))
