@@ -87,3 +87,22 @@ def test_learnt_non_digits_lose_their_confidence(classifiers, test_digits):
     digits, labels = X_test[:2000], y_test[:2000]
     assert np.mean(learnt.predict(digits) == labels) >= np.mean(without.predict(digits) == labels) - 0.005
     assert confident(learnt, digits).mean() >= confident(without, digits).mean() - 0.01
+
+
+def test_assessment_parts_tell_letters_from_digits(classifiers, test_digits):
+    """Other drawings of letters are mostly taken for shapes that are not
+    digits and test digits for digits; typicality is the product of the
+    closeness to the learnt shapes and that probability."""
+    without, learnt = classifiers
+    X_test, _ = test_digits
+    letters = draw_non_digits(FONTS, 500, random_state=7)
+    for X in (letters, X_test[:500]):
+        proba, closeness, digit_probability = learnt.assess_parts(X)
+        typicality = learnt.assess(X)[1]
+        assert closeness.shape == digit_probability.shape == (len(X),)
+        assert closeness.min() >= 0 and closeness.max() <= 1
+        np.testing.assert_allclose(typicality, closeness * digit_probability, atol=1e-6)
+        np.testing.assert_allclose(proba, learnt.assess(X)[0])
+    assert np.mean(learnt.assess_parts(letters)[2] < 0.3) >= 0.9
+    assert np.mean(learnt.assess_parts(X_test[:500])[2] > 0.7) >= 0.98
+    assert np.all(without.assess_parts(letters)[2] == 1)

@@ -206,12 +206,11 @@ class DigitClassifier(Estimator):
         """Class probabilities and typicality of each digit.
 
         Typicality says how much a digit looks like a handwritten digit at
-        all: 1 when it is as close to the training digits as nearly all MNIST
-        digits are (99 in 100), falling to 0 at one and a half times that
-        distance, and scaled by the probability that the shape is a digit
-        rather than one of the shapes learnt as not digits. A blob that is not
-        a digit can get a confident class probability from its few nearest
-        neighbours, but not a high typicality.
+        all: its closeness to the training shapes (see :meth:`assess_parts`)
+        scaled by the probability that the shape is a digit rather than one
+        of the shapes learnt as not digits. A blob that is not a digit can get
+        a confident class probability from its few nearest neighbours, but
+        not a high typicality.
 
         Parameters
         ----------
@@ -222,9 +221,33 @@ class DigitClassifier(Estimator):
         proba : ndarray of shape (N, 10)
         typicality : ndarray of shape (N,), float32, in [0, 1]
         """
+        proba, closeness, digit_probability = self.assess_parts(X)
+        return proba, closeness * digit_probability
+
+    def assess_parts(self, X):
+        """Class probabilities, closeness to the training shapes and
+        probability of being a digit, of each shape.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, 28, 28), uint8
+
+        Returns
+        -------
+        proba : ndarray of shape (N, 10)
+            Probability of each digit if the shape is a digit.
+        closeness : ndarray of shape (N,), float32, in [0, 1]
+            1 when the shape is as close to the training shapes as nearly
+            all MNIST digits are (99 in 100), falling to 0 at one and a half
+            times that distance.
+        digit_probability : ndarray of shape (N,), float32, in [0, 1]
+            Probability that the shape is a digit rather than one of the
+            shapes learnt as not digits (letters, box outlines).
+        """
         check_fitted(self, "estimator_")
         if len(X) == 0:
-            return np.zeros((0, len(self.classes_)), np.float32), np.zeros(0, np.float32)
+            return (np.zeros((0, len(self.classes_)), np.float32), np.zeros(0, np.float32),
+                    np.zeros(0, np.float32))
         projected = self.transform(X)
         if self.reference_ is None:
             distances, indices = self.estimator_.kneighbors(projected)
@@ -234,8 +257,8 @@ class DigitClassifier(Estimator):
             distances = self.reference_.kneighbors(projected, 1)[0]
         proba, digit_share = self._split_digit_votes(proba)
         span = max(self.far_distance_ - self.typical_distance_, 1e-6)
-        typicality = np.clip((self.far_distance_ - distances[:, 0]) / span, 0.0, 1.0)
-        return proba, (typicality * digit_share).astype(np.float32)
+        closeness = np.clip((self.far_distance_ - distances[:, 0]) / span, 0.0, 1.0)
+        return proba, closeness.astype(np.float32), digit_share.astype(np.float32)
 
     def _split_digit_votes(self, proba):
         """Digit probabilities given a digit, and the probability of a digit,
