@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from preprocessing.binarize import ink_mask
-from preprocessing.boxes import box_coverage
+from preprocessing.boxes import box_coverage, box_iou
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines, min_line_length
@@ -92,6 +92,19 @@ _OTHER_POLARITY_MIN_GAIN = 0.5
 # share of its height, stand beside it in its row.
 _NUMBER_NEIGHBOURS = 2
 _NUMBER_LOW, _NUMBER_HIGH = 0.75, 1.33
+# Letters of words: shapes from this share of a digit's height to this,
+# within this share of its height along the row, stand right next to it.
+# They are letters when from this share of their height wide to this, not
+# digits with this probability and at least this close to the learnt
+# shapes (broken digits and specks read as not digits, but far from any
+# learnt shape). A shape whose box overlaps the digit's this much is the
+# digit itself.
+_NEXT_LOW, _NEXT_HIGH = 0.5, 1.6
+_NEXT_GAP = 0.7
+_LETTER_ASPECT = 0.5, 1.0
+_LETTER = 0.7
+_LETTER_CLOSENESS = 0.9
+_SAME_PIECE = 0.3
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
 # when the total confidence grows this much, the mean drops by no more than
@@ -409,6 +422,7 @@ class DigitReader:
                  and ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
                  and looks_like_digit(p, labels)]
         digits = _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
+        digits = _drop_letters_of_words(digits, seen, judge, scale)
         return digits, drowned, _drop_cut_off(_faint_in_rows(faint, digits, judge), ink_map.shape)
 
 
@@ -524,16 +538,29 @@ class _Judge:
 
     def digits(self, pieces):
         """The Digit each piece reads as, in order."""
-        new = [p for p in pieces if id(p) not in self._digits]
-        if new:
-            images, boxes = zip(*map(self._extract, new))
-            proba, typicality = self._model.assess(np.stack(images))
-            labels = self._model.classes_[proba.argmax(axis=1)]
-            confidence = proba.max(axis=1) * typicality
-            for piece, box, label, c, image in zip(new, boxes, labels, confidence, images):
-                self._digits[id(piece)] = piece, Digit(*box, label=int(label),
-                                                       confidence=float(c), image=image)
+        self._read(pieces)
         return [self._digits[id(p)][1] for p in pieces]
+
+    def letters(self, pieces):
+        """Whether each piece reads as a letter: surely not a digit, and
+        about as close to the shapes learnt as not digits as digits are to
+        theirs."""
+        self._read(pieces)
+        return [self._digits[id(p)][2] for p in pieces]
+
+    def _read(self, pieces):
+        new = [p for p in pieces if id(p) not in self._digits]
+        if not new:
+            return
+        images, boxes = zip(*map(self._extract, new))
+        proba, closeness, digit_probability = self._model.assess_parts(np.stack(images))
+        labels = self._model.classes_[proba.argmax(axis=1)]
+        confidence = proba.max(axis=1) * closeness * digit_probability
+        letter = (digit_probability < 1 - _LETTER) & (closeness >= _LETTER_CLOSENESS)
+        for piece, box, label, c, is_letter, image in zip(new, boxes, labels, confidence, letter,
+                                                         images):
+            self._digits[id(piece)] = piece, Digit(*box, label=int(label), confidence=float(c),
+                                                   image=image), bool(is_letter)
 
     def confidences(self, pieces):
         """Classification confidence of each piece."""
@@ -565,6 +592,53 @@ def _faint_in_rows(pieces, digits, judge):
                 and not any(_covers(d.box, digit.box) for d in digits + kept)):
             kept.append(digit)
     return kept
+
+
+def _drop_letters_of_words(digits, seen, judge, scale):
+    """Drop the digits that stand in a word: right next to a letter and to
+    no other digit, with more letters than digits in their row (the I of
+    WRITE, the Ts of TEXT, the c of a handwritten "clue").
+
+    ``seen``: the pieces that stood out (at working scale ``scale``), each
+    with its verdict. A letter is a piece about the digit's height, from
+    half as wide as tall to square, that reads as a letter (see
+    :meth:`_Judge.letters`): wider blobs beside a digit are as often digits
+    run together, and narrower ones broken strokes.
+    """
+    shapes = [p for p, _ in seen if _LETTER_ASPECT[0] * p.h <= p.w <= _LETTER_ASPECT[1] * p.h]
+    boxes = [(p.x / scale, p.y / scale, p.w / scale, p.h / scale) for p in shapes]
+
+    def letters(digit, beside):
+        near = [p for p, box in zip(shapes, boxes) if beside(box, digit.box)]
+        return [p for p, read, letter in zip(near, judge.digits(near), judge.letters(near))
+                if letter and box_iou(read.box, digit.box) < _SAME_PIECE]
+
+    def in_word(digit):
+        others = [d for d in digits if d is not digit]
+        if any(_next_to(d.box, digit.box) for d in others) or not letters(digit, _next_to):
+            return False
+        row = [d for d in others if _in_row(d.box, digit.box) and _of_height(d.box, digit.box)]
+        return len(letters(digit, lambda box, other: _in_row(box, other)
+                           and _of_height(box, other))) > len(row)
+
+    return [d for d in digits if not in_word(d)]
+
+
+def _next_to(box, other):
+    """Whether a box stands right next to another of about its height:
+    centres level, and a gap under _NEXT_GAP of the other's height (or an
+    overlap of less than a third of the narrower)."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    gap = max(x - (ox + ow), ox - (x + w))
+    return (_of_height(box, other)
+            and abs((y + h / 2) - (oy + oh / 2)) <= 0.5 * max(h, oh)
+            and -min(w, ow) / 3 <= gap <= _NEXT_GAP * oh)
+
+
+def _of_height(box, other):
+    """Whether a box is from _NEXT_LOW to _NEXT_HIGH of another's height."""
+    return _NEXT_LOW * other[3] <= box[3] <= _NEXT_HIGH * other[3]
 
 
 def _in_row(box, other):

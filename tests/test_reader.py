@@ -288,6 +288,20 @@ def test_a_1_touching_its_neighbour_in_a_number_is_read_as_two_digits(reader, gl
     assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
 
 
+@pytest.mark.parametrize("seed, condition, n_digits", [((7104, 14), "clean", 2),
+                                                      ((7103, 38), "webcam", 9),
+                                                      ((7103, 51), "webcam", 5)])
+def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, condition, n_digits):
+    # A printed TEXT whose Ts read as 7s, and handwritten letters beside the
+    # digits' rows (an a read as 0, an E cut from NEW read as 1): each read
+    # surely, beside letters and no digit.
+    photo = generate(np.random.default_rng(seed), glyphs, condition)
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
+    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+
+
 def test_pencil_digits_on_a_faint_grid_are_not_joined_to_its_stretches(reader, glyphs):
     # Pencil digits on squared paper whose faint grid was only partly found:
     # stretches of grid line left in the mask, four times fainter than the
