@@ -303,6 +303,7 @@ class DigitReader:
         image = _as_uint8_image(image)
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w)) if scale is None else min(1.0, scale)
+        guessed = light_ink is None and self.light_ink is None
         polarities = self._polarities(image) if light_ink is None else (light_ink,)
         score, digits, layers, drowned, faint = self._read_upright(image, polarities, scale,
                                                                    find_lines)
@@ -312,7 +313,17 @@ class DigitReader:
                                         find_lines)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned, faint = coarse
-        scale = layers.scale
+        if (guessed and len(polarities) == 1 and not any(d.confidence >= _SURE for d in digits)
+                and not looks_drawn(image)):
+            # Light strokes on a dark card that lies on a lighter desk pass
+            # for dark ink on the desk: where that reads nothing surely, the
+            # other polarity is read too. (A drawing's ground is one flat
+            # colour: its polarity is never in doubt, but the holes of its
+            # thick strokes read as 0s.)
+            other = self._read_upright(image, (not light_ink,), scale, find_lines)
+            if _other_polarity_wins(other[1], digits):
+                score, digits, layers, drowned, faint = other
+        scale, light_ink = layers.scale, layers.ink_map.light_ink
         if not self.upright_only and _looks_sideways(digits):
             # The ink, its mask and the printed lines are turned, not
             # measured again.
@@ -346,17 +357,12 @@ class DigitReader:
         more digits surely to replace it, since the wrong one also finds
         marks.
         """
-        best = best_sure = None
+        best = None
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
-            sure = _polarity_score(digits)
-            # A reading with no sure digit cannot replace another: the first
-            # may yet read well coarser (see read).
-            if best is None or (any(d.confidence >= _SURE for d in digits)
-                                and sure > max(_OTHER_POLARITY_GAIN * best_sure,
-                                               best_sure + _OTHER_POLARITY_MIN_GAIN)):
-                best, best_sure = (_score(digits), digits, layers, drowned, faint), sure
+            if best is None or _other_polarity_wins(digits, best[1]):
+                best = _score(digits), digits, layers, drowned, faint
         return best
 
     def _polarities(self, image):
@@ -490,6 +496,19 @@ def _score(digits):
 
 
 _INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
+
+
+def _other_polarity_wins(digits, likelier):
+    """Whether the digits read in the less likely polarity replace those
+    read in the likelier one.
+
+    A reading with no sure digit cannot replace another: the likelier may
+    yet read well coarser (see :meth:`DigitReader.read`).
+    """
+    best = _polarity_score(likelier)
+    return (any(d.confidence >= _SURE for d in digits)
+            and _polarity_score(digits) > max(_OTHER_POLARITY_GAIN * best,
+                                              best + _OTHER_POLARITY_MIN_GAIN))
 
 
 def _polarity_score(digits):
