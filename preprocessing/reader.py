@@ -102,7 +102,7 @@ _NUMBER_LOW, _NUMBER_HIGH = 0.75, 1.33
 _NEXT_LOW, _NEXT_HIGH = 0.5, 1.6
 _NEXT_GAP = 0.7
 _LETTER_ASPECT = 0.5, 1.0
-_LETTER = 0.7
+_LETTER = 0.85
 _LETTER_CLOSENESS = 0.9
 _SAME_PIECE = 0.3
 # Sideways photos: tried when at least this many digits were found and they
