@@ -88,6 +88,10 @@ _SURE = 0.9
 # and the other polarity must gain at least this much.
 _UNSURE_COST = 0.5
 _OTHER_POLARITY_MIN_GAIN = 0.5
+# The polarity not guessed, read because the guessed one read no digit
+# surely, must read at least this many surely: paper between dark strokes
+# reads as a light digit now and then.
+_UNGUESSED_MIN_SURE = 2
 # A blob stands in a number when this many sure digits, from this to this
 # share of its height, stand beside it in its row.
 _NUMBER_NEIGHBOURS = 2
@@ -321,7 +325,8 @@ class DigitReader:
             # colour: its polarity is never in doubt, but the holes of its
             # thick strokes read as 0s.)
             other = self._read_upright(image, (not light_ink,), scale, find_lines)
-            if _other_polarity_wins(other[1], digits):
+            if (_other_polarity_wins(other[1], digits)
+                    and sum(d.confidence >= _SURE for d in other[1]) >= _UNGUESSED_MIN_SURE):
                 score, digits, layers, drowned, faint = other
         scale, light_ink = layers.scale, layers.ink_map.light_ink
         if not self.upright_only and _looks_sideways(digits):
