@@ -619,9 +619,10 @@ def _faint_in_rows(pieces, digits, judge):
 
 
 def _drop_letters_of_words(digits, seen, judge, scale):
-    """Drop the digits that stand in a word: right next to a letter and to
-    no other digit, with more letters than digits in their row (the I of
-    WRITE, the Ts of TEXT, the c of a handwritten "clue").
+    """Drop the digits that stand in a word: a run of digits side by side
+    with a letter right next to it, and at least as many letters in its
+    row as it has digits and more than the row's other digits (the Ts of
+    TEXT, the IT of WRITE, the c of a handwritten "clue").
 
     ``seen``: the pieces that stood out (at working scale ``scale``), each
     with its verdict. A letter is a piece about the digit's height, from
@@ -632,20 +633,34 @@ def _drop_letters_of_words(digits, seen, judge, scale):
     shapes = [p for p, _ in seen if _LETTER_ASPECT[0] * p.h <= p.w <= _LETTER_ASPECT[1] * p.h]
     boxes = [(p.x / scale, p.y / scale, p.w / scale, p.h / scale) for p in shapes]
 
-    def letters(digit, beside):
-        near = [p for p, box in zip(shapes, boxes) if beside(box, digit.box)]
+    def letters(run, beside):
+        near = [p for p, box in zip(shapes, boxes) if any(beside(box, d.box) for d in run)]
         return [p for p, read, letter in zip(near, judge.digits(near), judge.letters(near))
-                if letter and box_iou(read.box, digit.box) < _SAME_PIECE]
+                if letter and all(box_iou(read.box, d.box) < _SAME_PIECE for d in run)]
 
-    def in_word(digit):
-        others = [d for d in digits if d is not digit]
-        if any(_next_to(d.box, digit.box) for d in others) or not letters(digit, _next_to):
-            return False
-        row = [d for d in others if _in_row(d.box, digit.box) and _of_height(d.box, digit.box)]
-        return len(letters(digit, lambda box, other: _in_row(box, other)
-                           and _of_height(box, other))) > len(row)
+    def in_row(box, other):
+        return _in_row(box, other) and _of_height(box, other)
 
-    return [d for d in digits if not in_word(d)]
+    dropped = set()
+    for run in _runs(digits):
+        if not letters(run, _next_to):
+            continue
+        others = [d for d in digits if all(d is not r for r in run)
+                  and any(in_row(d.box, r.box) for r in run)]
+        in_line = len(letters(run, in_row))
+        if in_line >= len(run) and in_line > len(others):
+            dropped.update(id(d) for d in run)
+    return [d for d in digits if id(d) not in dropped]
+
+
+def _runs(digits):
+    """The digits grouped into runs of digits right next to each other."""
+    runs = []
+    for digit in digits:
+        touching = [run for run in runs if any(_next_to(d.box, digit.box) for d in run)]
+        merged = [digit] + [d for run in touching for d in run]
+        runs = [run for run in runs if all(run is not t for t in touching)] + [merged]
+    return runs
 
 
 def _next_to(box, other):

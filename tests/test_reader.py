@@ -311,11 +311,12 @@ def test_a_1_touching_its_neighbour_in_a_number_is_read_as_two_digits(reader, gl
 
 @pytest.mark.parametrize("seed, condition, n_digits", [((7104, 14), "clean", 2),
                                                       ((7103, 38), "webcam", 9),
-                                                      ((7103, 51), "webcam", 5)])
+                                                      ((7103, 51), "webcam", 5),
+                                                      ((7102, 1), "webcam", 16)])
 def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, condition, n_digits):
-    # A printed TEXT whose Ts read as 7s, and handwritten letters beside the
-    # digits' rows (an a read as 0, an E cut from NEW read as 1): each read
-    # surely, beside letters and no digit.
+    # A printed TEXT whose Ts read as 7s, handwritten letters beside the
+    # digits' rows (an a read as 0, an E cut from NEW read as 1), and the
+    # IT of a printed WRITE read as 17: each read surely, beside letters.
     photo = generate(np.random.default_rng(seed), glyphs, condition)
     reading = reader.read(photo.image)
     assert len(photo.digits) == n_digits
