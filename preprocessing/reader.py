@@ -414,9 +414,15 @@ class DigitReader:
         # and rows.
         looking = [p for p in pieces if looks_like_digit(p, labels)]
         readings = list(zip(looking, judge.digits(looking)))
-        pieces = split_touching(pieces, labels, judge.confidences, read=judge.labels,
+        in_number = _in_number_test(readings)
+        # A letter's parts read as digits as surely as touching digits':
+        # only in a number is a blob that reads as a letter cut.
+        letters = [p for p, letter in zip(looking, judge.letters(looking))
+                   if letter and not in_number(p)]
+        pieces = split_touching([p for p in pieces if all(p is not q for q in letters)],
+                                labels, judge.confidences, read=judge.labels,
                                 heights=_cuttable_heights(readings),
-                                in_number=_in_number_test(readings))
+                                in_number=in_number) + letters
         # A narrow filled blob may be a small digit whose strokes ran
         # together, but not when cut from a wider one (bold print): cut
         # parts carry their own mask.

@@ -324,6 +324,18 @@ def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, conditio
     assert len(reading.digits) == n_digits, (photo.text, reading.text)
 
 
+@pytest.mark.parametrize("seed, n_digits", [((7101, 44), 5), ((7102, 37), 2)])
+def test_letters_are_not_cut_into_digits(reader, glyphs, seed, n_digits):
+    # Handwritten Xs and a green NN beside the numbers: each read as a
+    # letter whole, but cut in two, their parts read surely as 7 and 6, or
+    # 1 and 7.
+    photo = generate(np.random.default_rng(seed), glyphs, "webcam")
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
+    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+
+
 def test_pencil_digits_on_a_faint_grid_are_not_joined_to_its_stretches(reader, glyphs):
     # Pencil digits on squared paper whose faint grid was only partly found:
     # stretches of grid line left in the mask, four times fainter than the
