@@ -108,6 +108,9 @@ _NEXT_GAP = 0.7
 _LETTER_ASPECT = 0.5, 1.0
 _LETTER = 0.85
 _LETTER_CLOSENESS = 0.9
+# A blob that reads as a letter but is wider than this for its height is
+# rather a run of touching digits.
+_LETTER_WIDEST = 1.5
 _SAME_PIECE = 0.3
 # Sideways photos: tried when at least this many digits were found and they
 # look turned (wide, or their nearest neighbours above and below), and kept
@@ -416,9 +419,10 @@ class DigitReader:
         readings = list(zip(looking, judge.digits(looking)))
         in_number = _in_number_test(readings)
         # A letter's parts read as digits as surely as touching digits':
-        # only in a number is a blob that reads as a letter cut.
+        # only in a number, or when wider than letters are, is a blob that
+        # reads as a letter cut.
         letters = [p for p, letter in zip(looking, judge.letters(looking))
-                   if letter and not in_number(p)]
+                   if letter and p.w <= _LETTER_WIDEST * p.h and not in_number(p)]
         pieces = split_touching([p for p in pieces if all(p is not q for q in letters)],
                                 labels, judge.confidences, read=judge.labels,
                                 heights=_cuttable_heights(readings),

@@ -336,6 +336,15 @@ def test_letters_are_not_cut_into_digits(reader, glyphs, seed, n_digits):
     assert len(reading.digits) == n_digits, (photo.text, reading.text)
 
 
+def test_touching_digits_wider_than_a_letter_are_cut_though_they_read_as_one(reader, glyphs):
+    # Three touching 8s, wider than letters are, read whole as a letter;
+    # their row has too few sure digits to count as a number.
+    photo = generate(np.random.default_rng([7109, 2]), glyphs, "hard")
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == 12
+    assert match_digits(photo.digits, reading.digits) >= 11, (photo.text, reading.text)
+
+
 def test_pencil_digits_on_a_faint_grid_are_not_joined_to_its_stretches(reader, glyphs):
     # Pencil digits on squared paper whose faint grid was only partly found:
     # stretches of grid line left in the mask, four times fainter than the
