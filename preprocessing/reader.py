@@ -328,8 +328,7 @@ class DigitReader:
             # colour: its polarity is never in doubt, but the holes of its
             # thick strokes read as 0s.)
             other = self._read_upright(image, (not light_ink,), scale, find_lines)
-            if (_other_polarity_wins(other[1], digits)
-                    and sum(d.confidence >= _SURE for d in other[1]) >= _UNGUESSED_MIN_SURE):
+            if _other_polarity_wins(other[1], digits, min_sure=_UNGUESSED_MIN_SURE):
                 score, digits, layers, drowned, faint = other
         scale, light_ink = layers.scale, layers.ink_map.light_ink
         if not self.upright_only and _looks_sideways(digits):
@@ -423,7 +422,8 @@ class DigitReader:
         # reads as a letter cut.
         letters = [p for p, letter in zip(looking, judge.letters(looking))
                    if letter and p.w <= _LETTER_WIDEST * p.h and not in_number(p)]
-        pieces = split_touching([p for p in pieces if all(p is not q for q in letters)],
+        whole = {id(p) for p in letters}
+        pieces = split_touching([p for p in pieces if id(p) not in whole],
                                 labels, judge.confidences, read=judge.labels,
                                 heights=_cuttable_heights(readings),
                                 in_number=in_number) + letters
@@ -513,15 +513,16 @@ def _score(digits):
 _INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
 
 
-def _other_polarity_wins(digits, likelier):
+def _other_polarity_wins(digits, likelier, min_sure=1):
     """Whether the digits read in the less likely polarity replace those
     read in the likelier one.
 
-    A reading with no sure digit cannot replace another: the likelier may
-    yet read well coarser (see :meth:`DigitReader.read`).
+    A reading with fewer than ``min_sure`` sure digits cannot replace
+    another: with none, the likelier may yet read well coarser (see
+    :meth:`DigitReader.read`).
     """
     best = _polarity_score(likelier)
-    return (any(d.confidence >= _SURE for d in digits)
+    return (sum(d.confidence >= _SURE for d in digits) >= min_sure
             and _polarity_score(digits) > max(_OTHER_POLARITY_GAIN * best,
                                               best + _OTHER_POLARITY_MIN_GAIN))
 
@@ -608,8 +609,14 @@ class _Judge:
 def _beside_digits(piece, digits, scale):
     """Whether a piece (at working scale ``scale``) stands in a row with
     any of the digits."""
-    box = (piece.x / scale, piece.y / scale, piece.w / scale, piece.h / scale)
+    box = _box_of(piece, scale)
     return any(_in_row(box, d.box) for d in digits)
+
+
+def _box_of(piece, scale=1.0):
+    """A piece's box ``(x, y, w, h)`` in the image's pixels, from working
+    scale ``scale`` (by default, in working pixels)."""
+    return piece.x / scale, piece.y / scale, piece.w / scale, piece.h / scale
 
 
 def _faint_in_rows(pieces, digits, judge):
@@ -641,7 +648,7 @@ def _drop_letters_of_words(digits, seen, judge, scale):
     run together, and narrower ones broken strokes.
     """
     shapes = [p for p, _ in seen if _LETTER_ASPECT[0] * p.h <= p.w <= _LETTER_ASPECT[1] * p.h]
-    boxes = [(p.x / scale, p.y / scale, p.w / scale, p.h / scale) for p in shapes]
+    boxes = [_box_of(p, scale) for p in shapes]
 
     def letters(run, beside):
         near = [p for p, box in zip(shapes, boxes) if any(beside(box, d.box) for d in run)]
@@ -1020,10 +1027,10 @@ def _in_number_test(readings):
     sure = [p for p, d in readings if d.confidence >= _SURE]
 
     def in_number(piece):
-        box = (piece.x, piece.y, piece.w, piece.h)
+        box = _box_of(piece)
         return sum(other is not piece
                    and _NUMBER_LOW * piece.h <= other.h <= _NUMBER_HIGH * piece.h
-                   and _in_row((other.x, other.y, other.w, other.h), box)
+                   and _in_row(_box_of(other), box)
                    for other in sure) >= _NUMBER_NEIGHBOURS
     return in_number
 
