@@ -309,6 +309,15 @@ def test_a_1_touching_its_neighbour_in_a_number_is_read_as_two_digits(reader, gl
     assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
 
 
+def assert_reads_exactly(reader, photo, n_digits):
+    """The photo holds n_digits digits, and reading it finds each of them,
+    with its label, and nothing else."""
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
+    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+
+
 @pytest.mark.parametrize("seed, condition, n_digits", [((7104, 14), "clean", 2),
                                                       ((7103, 38), "webcam", 9),
                                                       ((7103, 51), "webcam", 5),
@@ -317,11 +326,8 @@ def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, conditio
     # A printed TEXT whose Ts read as 7s, handwritten letters beside the
     # digits' rows (an a read as 0, an E cut from NEW read as 1), and the
     # IT of a printed WRITE read as 17: each read surely, beside letters.
-    photo = generate(np.random.default_rng(seed), glyphs, condition)
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == n_digits
-    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
-    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+    assert_reads_exactly(reader, generate(np.random.default_rng(seed), glyphs, condition),
+                         n_digits)
 
 
 @pytest.mark.parametrize("seed, n_digits", [((7101, 44), 5), ((7102, 37), 2)])
@@ -329,11 +335,8 @@ def test_letters_are_not_cut_into_digits(reader, glyphs, seed, n_digits):
     # Handwritten Xs and a green NN beside the numbers: each read as a
     # letter whole, but cut in two, their parts read surely as 7 and 6, or
     # 1 and 7.
-    photo = generate(np.random.default_rng(seed), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == n_digits
-    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
-    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+    assert_reads_exactly(reader, generate(np.random.default_rng(seed), glyphs, "webcam"),
+                         n_digits)
 
 
 def test_touching_digits_wider_than_a_letter_are_cut_though_they_read_as_one(reader, glyphs):
