@@ -92,6 +92,23 @@ def assert_boxes_inside(digits, shape):
         assert d.x + d.w <= w and d.y + d.h <= h
 
 
+def assert_reads_most(reader, photo, n_digits, least):
+    """The photo holds n_digits digits, and reading it finds at least
+    ``least`` of them with their labels."""
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) >= least, (photo.text, reading.text)
+
+
+def assert_reads_exactly(reader, photo, n_digits):
+    """The photo holds n_digits digits, and reading it finds each of them,
+    with its label, and nothing else."""
+    reading = reader.read(photo.image)
+    assert len(photo.digits) == n_digits
+    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
+    assert len(reading.digits) == n_digits, (photo.text, reading.text)
+
+
 def test_clean_sheets_are_read_with_their_boxes(reader, clean_photos):
     readings = [reader.read(p.image) for p in clean_photos]
     assert sum(len(p.digits) for p in clean_photos) >= 20  # enough digits to mean something
@@ -232,10 +249,8 @@ def test_digits_in_one_net_with_a_dark_grid_are_read(reader, glyphs):
     # into one net: the net sets the typical height, and the lines found
     # with it were only the long horizontal family, which cut the vertical
     # lines into digit-sized strokes (eight true digits, none read).
-    photo = generate(np.random.default_rng([9102, 53]), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 8
-    assert match_digits(photo.digits, reading.digits) >= 6, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([9102, 53]), glyphs, "webcam"),
+                      8, 6)
 
 
 @pytest.fixture(scope="module")
@@ -309,15 +324,6 @@ def test_a_1_touching_its_neighbour_in_a_number_is_read_as_two_digits(reader, gl
     assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
 
 
-def assert_reads_exactly(reader, photo, n_digits):
-    """The photo holds n_digits digits, and reading it finds each of them,
-    with its label, and nothing else."""
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == n_digits
-    assert match_digits(photo.digits, reading.digits) == n_digits, (photo.text, reading.text)
-    assert len(reading.digits) == n_digits, (photo.text, reading.text)
-
-
 @pytest.mark.parametrize("seed, condition, n_digits", [((7104, 14), "clean", 2),
                                                       ((7103, 38), "webcam", 9),
                                                       ((7103, 51), "webcam", 5),
@@ -342,10 +348,8 @@ def test_letters_are_not_cut_into_digits(reader, glyphs, seed, n_digits):
 def test_touching_digits_wider_than_a_letter_are_cut_though_they_read_as_one(reader, glyphs):
     # Three touching 8s, wider than letters are, read whole as a letter;
     # their row has too few sure digits to count as a number.
-    photo = generate(np.random.default_rng([7109, 2]), glyphs, "hard")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 12
-    assert match_digits(photo.digits, reading.digits) >= 11, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([7109, 2]), glyphs, "hard"),
+                      12, 11)
 
 
 def test_pencil_digits_on_a_faint_grid_are_not_joined_to_its_stretches(reader, glyphs):
@@ -353,20 +357,16 @@ def test_pencil_digits_on_a_faint_grid_are_not_joined_to_its_stretches(reader, g
     # stretches of grid line left in the mask, four times fainter than the
     # pencil, were joined to the digits stacked under them (six of nine
     # digits lost).
-    photo = generate(np.random.default_rng([7101, 32]), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 9
-    assert match_digits(photo.digits, reading.digits) >= 8, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([7101, 32]), glyphs, "webcam"),
+                      9, 8)
 
 
 def test_small_digits_on_a_fine_grid_are_not_taken_for_its_lines(reader, glyphs):
     # Red digits about one square tall: nearly all of each digit's ink lies
     # on or beside a grid line, but it is far darker than the lines (nine of
     # fourteen digits were dropped as stretches of line).
-    photo = generate(np.random.default_rng([9103, 75]), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 14
-    assert match_digits(photo.digits, reading.digits) >= 12, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([9103, 75]), glyphs, "webcam"),
+                      14, 12)
 
 
 def test_large_digits_over_a_faint_grid_are_read(reader, glyphs):
@@ -374,10 +374,8 @@ def test_large_digits_over_a_faint_grid_are_read(reader, glyphs):
     # lens bends: runs of line as long as the search demanded (two and a
     # half digits) seldom stay straight, and the rest of the grid joined the
     # digits (six of sixteen read).
-    photo = generate(np.random.default_rng([9103, 56]), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 16
-    assert match_digits(photo.digits, reading.digits) >= 12, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([9103, 56]), glyphs, "webcam"),
+                      16, 12)
 
 
 def touching_pair(first, second, overlap=3):
@@ -849,7 +847,5 @@ def test_digits_glued_to_a_grid_are_cut_free(reader, glyphs):
     # digits and the squares around them form nets that set the height the
     # lines are searched with, and at that height the lines had to run
     # straight further than they do; the nets stayed whole (four digits lost).
-    photo = generate(np.random.default_rng([6100, 57]), glyphs, "webcam")
-    reading = reader.read(photo.image)
-    assert len(photo.digits) == 9
-    assert match_digits(photo.digits, reading.digits) >= 8, (photo.text, reading.text)
+    assert_reads_most(reader, generate(np.random.default_rng([6100, 57]), glyphs, "webcam"),
+                      9, 8)
