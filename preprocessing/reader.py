@@ -15,8 +15,8 @@ from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
 from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile,
-                                 principal_axis, ring_contrast, signal_to_noise,
-                                 stroke_signal_to_noise)
+                                 line_continuation, principal_axis, ring_contrast,
+                                 signal_to_noise, stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -172,6 +172,12 @@ _ON_LINE_SHARE = 0.8
 # ... unless their ink is over this many times the lines' own: then they are
 # pen strokes that follow a line (small digits on a fine grid).
 _REMNANT_INK = 2.5
+# A digit-sized piece at most this wide for its height, whose ink goes on
+# past both its ends at least this strongly for its own (see
+# shape.line_continuation), is a stretch of a faint line that the rules
+# crossing it cut up, not a 1.
+_THIN_STRETCH = 0.35
+_LINE_GOES_ON = 0.5
 # A digit on the image's edge shorter than this share of its shorter side is
 # cut off by the frame.
 _CUT_OFF_HEIGHT = 0.5
@@ -438,7 +444,8 @@ class DigitReader:
                   and (d.confidence >= _SURE or looks_like_digit(p, labels))
                   and (d.w <= WIDE_ASPECT * d.h or d.confidence >= CONFIDENT_WIDE)
                   and (d.confidence >= _CONFIDENT_FAINT
-                       or ring_contrast(p, labels, grey) >= min_contrast)]
+                       or ring_contrast(p, labels, grey) >= min_contrast)
+                  and not _stretch_of_a_line(p, labels, ink)]
         faint = [p for p in faint if _beside_digits(p, digits, scale)
                  and ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
                  and looks_like_digit(p, labels)]
@@ -916,6 +923,12 @@ def _line_remnant(piece, labels, ink, lines):
         return False
     strokes = ink[piece.y:piece.y + piece.h, piece.x:piece.x + piece.w][mask > 0]
     return quantile(strokes, 0.5) <= _REMNANT_INK * lines.level_under(mask, piece.x, piece.y)
+
+
+def _stretch_of_a_line(piece, labels, ink):
+    """Whether a thin straight piece is a stretch of a longer faint line."""
+    return (piece.w <= _THIN_STRETCH * piece.h
+            and line_continuation(piece, labels, ink) >= _LINE_GOES_ON)
 
 
 def _ring_around_the_rest(piece, labels, pieces):

@@ -43,6 +43,10 @@ _MIN_STROKE_SIGMA = 0.7
 _STROKE_SIGMAS = 2.5
 _NOISE_MARGIN = 24
 
+# Distance, in lengths of a piece, of the paper compared with the line it
+# may continue.
+_ASIDE = 0.3
+
 
 def quantile(values, q):
     """A quantile of some values, by partial sort (np.quantile's overhead
@@ -287,3 +291,60 @@ def stroke_signal_to_noise(piece, labels, ink):
     blurred = cv2.GaussianBlur(ink[y0:y1, x0:x1], (0, 0), sigma)
     inside = blurred[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0][mask > 0]
     return quantile(inside, 0.75) / max(quantile(local_roughness(blurred), 0.5), 1e-6)
+
+
+def line_continuation(piece, labels, ink, reach=(0.1, 0.7), width=2):
+    """How strongly the ink goes on past both ends of a straight piece,
+    along its axis, relative to the piece's own strokes.
+
+    A stretch of a long faint line (a margin, a grid line between the rules
+    that cut it) carries on beyond its ends; a written 1 ends on paper.
+
+    Parameters
+    ----------
+    piece : Piece
+    labels : ndarray, int32
+    ink : ndarray, shape (H, W), float32
+    reach : tuple of float, default (0.1, 0.7)
+        Stretch looked at beyond each end, in units of the piece's length.
+    width : int, default 2
+        Pixels either side of the axis whose strongest ink counts, so that a
+        line a little off the piece's axis is still followed.
+
+    Returns
+    -------
+    float
+        The weaker end's median ink over the piece's median ink; 0 when
+        either end leaves the image.
+    """
+    mask = piece.mask(labels)
+    strokes = ink[piece.y:piece.y + piece.h, piece.x:piece.x + piece.w][mask > 0]
+    own = quantile(strokes, 0.5)
+    if own <= 0:
+        return 0.0
+    angle, along, _ = principal_axis(mask)
+    ys, xs = np.nonzero(mask)
+    centre = np.array([piece.x + xs.mean(), piece.y + ys.mean()])
+    direction = np.array([np.cos(angle), np.sin(angle)])
+    normal = np.array([-direction[1], direction[0]])
+    steps = np.arange(reach[0], reach[1], 1.0 / max(along, 1.0)) * along + along / 2
+    offsets = np.arange(-width, width + 1)
+    h, w = ink.shape
+
+    def strongest_along(start, sign):
+        points = (start + sign * steps[:, None, None] * direction
+                  + offsets[None, :, None] * normal).round().astype(int)
+        x, y = points[..., 0], points[..., 1]
+        if x.min() < 0 or y.min() < 0 or x.max() >= w or y.max() >= h:
+            return None
+        return float(np.median(ink[y, x].max(axis=1)))
+
+    # The paper beside the line, sampled alike, tells what noise alone gives.
+    aside = _ASIDE * along * normal
+    ends = []
+    for sign in (1, -1):
+        samples = [strongest_along(start, sign) for start in (centre, centre - aside, centre + aside)]
+        if None in samples:
+            return 0.0
+        ends.append(samples[0] - min(samples[1:]))
+    return min(ends) / own

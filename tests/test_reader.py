@@ -336,6 +336,16 @@ def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, conditio
                          n_digits)
 
 
+@pytest.mark.parametrize("seed, condition, n_digits", [((7104, 24), "clean", 20),
+                                                      ((7107, 35), "hard", 3)])
+def test_stretches_of_a_faint_line_are_not_read_as_1s(reader, glyphs, seed, condition,
+                                                      n_digits):
+    # A faint margin or grid line, cut into digit-tall stretches by the
+    # rules that cross it: a stretch alone passes for a 1.
+    assert_reads_exactly(reader, generate(np.random.default_rng(seed), glyphs, condition),
+                         n_digits)
+
+
 @pytest.mark.parametrize("seed, n_digits", [((7101, 44), 5), ((7102, 37), 2)])
 def test_letters_are_not_cut_into_digits(reader, glyphs, seed, n_digits):
     # Handwritten Xs and a green NN beside the numbers: each read as a

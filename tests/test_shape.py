@@ -6,8 +6,8 @@ import pytest
 
 from preprocessing.binarize import local_roughness
 from preprocessing.pieces import find_pieces
-from preprocessing.shape import (looks_like_digit, principal_axis, signal_to_noise,
-                                 stroke_signal_to_noise)
+from preprocessing.shape import (line_continuation, looks_like_digit, principal_axis,
+                                 signal_to_noise, stroke_signal_to_noise)
 
 
 def ring_piece(shape=(200, 200), thickness=6):
@@ -86,3 +86,31 @@ def test_a_digit_on_a_line_strays_far_from_its_axis():
     cv2.putText(mask, "7", (140, 100), cv2.FONT_HERSHEY_SIMPLEX, 2, 1, 3)
     _, _, across = principal_axis(mask)
     assert across > 30
+
+
+@pytest.mark.parametrize("degrees", [0, 8])
+def test_a_stretch_of_a_long_line_goes_on_past_its_ends_and_a_1_does_not(degrees):
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0.0, 0.02, (300, 200)).astype(np.float32)
+    tilt = np.tan(np.deg2rad(degrees))
+    # A faint line down the page, and a 1 beside it as faint, both 40 px
+    # long where they are taken as pieces.
+    line = np.zeros((300, 200), np.float32)
+    cv2.line(line, (60, 0), (60 + int(300 * tilt), 299), 0.1, 2)
+    one = np.zeros((300, 200), np.float32)
+    cv2.line(one, (140, 130), (140 + int(40 * tilt), 170), 0.1, 2)
+    ink = noise + line + one
+    stretch = np.zeros((300, 200), np.uint8)
+    stretch[130:171] = line[130:171] > 0
+    for mask, goes_on in ((stretch, True), ((one > 0).view(np.uint8), False)):
+        labels, pieces = find_pieces(mask)
+        assert len(pieces) == 1
+        continuation = line_continuation(pieces[0], labels, ink)
+        assert (continuation >= 0.5) == goes_on, continuation
+
+
+def test_a_stroke_at_the_edge_of_the_image_is_not_taken_for_a_line():
+    ink = np.zeros((100, 100), np.float32)
+    ink[:40, 50:52] = 0.5
+    labels, pieces = find_pieces((ink > 0).view(np.uint8))
+    assert line_continuation(pieces[0], labels, ink) == 0.0
