@@ -18,7 +18,7 @@ _LOW_Z = 4.0
 _HIGH_Z = 8.0
 # ... and absolute floors in ink strength, for noise-free drawings.
 _LOW_FLOOR = 0.06
-_HIGH_FLOOR = 0.14
+HIGH_FLOOR = 0.14
 # A pixel is ink only if it has at least this fraction of the strongest ink
 # within this radius.
 _EDGE_LEVEL = 0.45
@@ -72,7 +72,7 @@ def local_roughness(ink):
     return np.clip(rough, _MIN_ROUGHNESS, _MAX_ROUGHNESS)
 
 
-def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None):
+def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None, high_floor=HIGH_FLOOR):
     """Binary mask of the ink.
 
     Parameters
@@ -86,6 +86,11 @@ def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None):
     roughness : float, optional
         The paper's roughness, when already measured (for a small region of
         an image whose roughness map is known); measured here otherwise.
+    high_floor : float, default 0.14
+        Least ink strength of the pixels that make a stroke ink, however
+        clean the paper: fainter marks on clean paper are shading and
+        printed lines, not writing. Faint pencil in a noisy photo may need
+        less.
 
     Returns
     -------
@@ -101,7 +106,7 @@ def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None):
     # own strength, not where it sinks into the noise.
     peak = cv2.dilate(ink, _disk(2 * _PEAK_RADIUS + 1))
     low = (ink > np.maximum(np.maximum(_LOW_Z * rough, _LOW_FLOOR), _EDGE_LEVEL * peak)).view(np.uint8)
-    high = ink > np.maximum(_HIGH_Z * rough, _HIGH_FLOOR)
+    high = ink > np.maximum(_HIGH_Z * rough, high_floor)
     count, labels = cv2.connectedComponents(low, connectivity=8)
     strong = np.zeros(count, bool)
     strong[labels[high]] = True

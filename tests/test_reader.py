@@ -859,3 +859,32 @@ def test_digits_glued_to_a_grid_are_cut_free(reader, glyphs):
     # straight further than they do; the nets stayed whole (four digits lost).
     assert_reads_most(reader, generate(np.random.default_rng([6100, 57]), glyphs, "webcam"),
                       9, 8)
+
+
+def faint_pencil_frame(mnist_test, labels=(6, 9, 6, 9, 2, 9, 4, 8), size=34, seed=3):
+    """A dim, noisy frame of a grey sheet with a row of pencil digits only
+    about a tenth darker than the paper."""
+    images, all_labels = mnist_test
+    rng = np.random.default_rng(seed)
+    paper = np.full((480, 640), 150.0, np.float32)
+    truth = []
+    for k, label in enumerate(labels):
+        digit = enlarged(images[first_of(all_labels, label)], size)
+        ys, xs = np.nonzero(digit > 128)
+        x0, y0 = 120 + 48 * k, 220
+        darkness = digit.astype(np.float32) / 255
+        paper[y0:y0 + size, x0:x0 + size] *= 1 - 0.12 * darkness
+        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
+                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
+                      "label": label})
+    frame = cv2.GaussianBlur(paper, (0, 0), 0.8) + rng.normal(0.0, 2.5, paper.shape)
+    return cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR), truth
+
+
+def test_pencil_fainter_than_the_ink_floor_is_read(reader, mnist_test):
+    # Strokes about 0.1 darker than the paper: no pixel reaches the floor
+    # that keeps shading and faint printed lines out of clean photos.
+    frame, truth = faint_pencil_frame(mnist_test)
+    reading = reader.read(frame)
+    assert match_digits(truth, reading.digits) >= 6, reading.text
+    assert len(reading.digits) <= len(truth) + 1, reading.text
