@@ -314,8 +314,8 @@ def line_continuation(piece, labels, ink, reach=(0.1, 0.7), width=2):
     Returns
     -------
     float
-        The weaker end's median ink over the piece's median ink; 0 when
-        either end leaves the image.
+        At the weaker end, the median ink less the paper's beside it, over
+        the piece's own median ink; 0 when either end leaves the image.
     """
     mask = piece.mask(labels)
     strokes = ink[piece.y:piece.y + piece.h, piece.x:piece.x + piece.w][mask > 0]
@@ -343,7 +343,8 @@ def line_continuation(piece, labels, ink, reach=(0.1, 0.7), width=2):
     aside = _ASIDE * along * normal
     ends = []
     for sign in (1, -1):
-        samples = [strongest_along(start, sign) for start in (centre, centre - aside, centre + aside)]
+        samples = [strongest_along(start, sign)
+                   for start in (centre, centre - aside, centre + aside)]
         if None in samples:
             return 0.0
         ends.append(samples[0] - min(samples[1:]))
