@@ -35,6 +35,12 @@ _MIN_STROKE_SIGNAL_TO_NOISE = 12
 _FAINT_CONTRAST = 0.7
 _FAINT_STROKE_SIGNAL_TO_NOISE = 13
 _CONFIDENT_FAINT = 0.8
+# ... unless the ground around their strokes carries over this share of
+# their ink: streaks of wood grain on a desk pass for faint pencil there, but
+# pencil lies on smooth paper. (Over the held-out and bench sheets, the
+# texture taken for digits had 0.28 to 0.30; true digits up to 0.18 on
+# webcam shots, 0.29 on hard ones, where 0.2 lost one of 5530 hits.)
+_TEXTURED_GROUND = 0.2
 # Faint pieces taller than this share of the image's shorter side are nets
 # of edges and rulings, not one pencil digit (and slow to measure).
 _FAINT_MAX_HEIGHT = 0.5
@@ -586,7 +592,8 @@ def _polarity_score(digits):
 def _visibility(piece, labels, ink, grey, roughness, min_contrast):
     """Whether a piece stands out from the paper clearly enough to be ink:
     contrast enough and above the noise, or fainter but far above the noise
-    at the scale of its strokes (it must then read as a digit surely).
+    at the scale of its strokes and on a smooth ground (it must then read
+    as a digit surely).
 
     Returns _INK, _DROWNED (digit-sized, contrast enough, but not above the
     noise) or _UNSEEN.
@@ -598,9 +605,27 @@ def _visibility(piece, labels, ink, grey, roughness, min_contrast):
             return _INK
         return _DROWNED if small else _UNSEEN
     if (contrast >= _FAINT_CONTRAST * min_contrast and small
-            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE):
+            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE
+            and _ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
         return _INK
     return _UNSEEN
+
+
+def _ground_ink(piece, labels, ink):
+    """Median ink of the ground around a piece's strokes (its box grown by
+    0.3 of its height, less the strokes and two pixels around them), over
+    the strokes' own median ink."""
+    margin = max(2, int(0.3 * piece.h))
+    x0, y0 = max(0, piece.x - margin), max(0, piece.y - margin)
+    x1, y1 = min(ink.shape[1], piece.x1 + margin), min(ink.shape[0], piece.y1 + margin)
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    mask[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
+    region = ink[y0:y1, x0:x1]
+    strokes = region[mask > 0]
+    ground = region[cv2.dilate(mask, np.ones((5, 5), np.uint8)) == 0]
+    if strokes.size == 0 or ground.size == 0:
+        return 0.0
+    return quantile(ground, 0.5) / max(quantile(strokes, 0.5), 1e-6)
 
 
 def _stands_out(piece, labels, ink, roughness):

@@ -336,6 +336,12 @@ def test_letters_of_a_word_are_not_read_as_digits(reader, glyphs, seed, conditio
                          n_digits)
 
 
+def test_wood_grain_beside_the_sheet_is_not_read_as_faint_digits(reader, glyphs):
+    # Streaks of a wood desk stand far above the noise at the scale of
+    # strokes, like faint pencil, and one read as a 1.
+    assert_reads_exactly(reader, generate(np.random.default_rng([7108, 56]), glyphs, "hard"), 7)
+
+
 @pytest.mark.parametrize("seed, condition, n_digits", [((7104, 24), "clean", 20),
                                                       ((7107, 35), "hard", 3)])
 def test_stretches_of_a_faint_line_are_not_read_as_1s(reader, glyphs, seed, condition,
