@@ -83,9 +83,10 @@ def ink_mask(ink, smooth=0.7, with_roughness=False, roughness=None, high_floor=H
         Gaussian sigma applied first, in pixels, to steady thin strokes.
     with_roughness : bool, default False
         Also return the local roughness used for the levels.
-    roughness : float, optional
+    roughness : float or ndarray, optional
         The paper's roughness, when already measured (for a small region of
-        an image whose roughness map is known); measured here otherwise.
+        an image whose roughness map is known, or the same ink masked again
+        with another ``high_floor``); measured here otherwise.
     high_floor : float, default 0.14
         Least ink strength of the pixels that make a stroke ink, however
         clean the paper: fainter marks on clean paper are shading and

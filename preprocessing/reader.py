@@ -524,11 +524,12 @@ class _Layers:
     def with_floor(self, high_floor, find_lines=True):
         """The same ink masked with another floor (see :func:`ink_mask`)."""
         return self._masked(self.ink_map, self.scale, self.ink, self.grey, self.drawn,
-                            find_lines, high_floor)
+                            find_lines, high_floor, self.roughness)
 
     @classmethod
-    def _masked(cls, ink_map, scale, ink, grey, drawn, find_lines, high_floor):
-        mask, roughness = ink_mask(ink, with_roughness=True, high_floor=high_floor)
+    def _masked(cls, ink_map, scale, ink, grey, drawn, find_lines, high_floor, roughness=None):
+        mask, roughness = ink_mask(ink, with_roughness=True, roughness=roughness,
+                                   high_floor=high_floor)
         if drawn:
             # A drawing made on a screen has no noise: pieces a pixel apart
             # are one stroke drawn with a speckled brush, not two marks.
