@@ -107,6 +107,10 @@ _UNGUESSED_MIN_SURE = 2
 # photo instead lost 0.002 on 660 generated sheets.)
 _FAINT_WRITING = 0.2
 _FAINT_FLOOR = 0.11
+# A reading with this many sure digits is not made again: the fainter one
+# would need half as many more to win (see _other_polarity_wins), and it
+# would cost a second reading of the photo.
+_FAINT_RETRY_MAX_SURE = 8
 # A blob stands in a number when this many sure digits, from this to this
 # share of its height, stand beside it in its row.
 _NUMBER_NEIGHBOURS = 2
@@ -351,7 +355,8 @@ class DigitReader:
             other = self._read_upright(image, (not light_ink,), scale, find_lines)
             if _other_polarity_wins(other[1], digits, min_sure=_UNGUESSED_MIN_SURE):
                 score, digits, layers, drowned, faint = other
-        if _writing_ink(digits, layers) < _FAINT_WRITING:
+        if (sum(d.confidence >= _SURE for d in digits) < _FAINT_RETRY_MAX_SURE
+                and _writing_ink(digits, layers) < _FAINT_WRITING):
             # The fainter reading must win as another polarity would: the
             # lower floor lets in specks and shading too.
             fainter = layers.with_floor(_FAINT_FLOOR, find_lines)
