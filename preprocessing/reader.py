@@ -14,9 +14,9 @@ from preprocessing.lines import find_printed_lines, min_line_length
 from preprocessing.pieces import find_pieces, join_pieces
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
-from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, looks_like_digit, quantile,
-                                 line_continuation, principal_axis, ring_contrast,
-                                 signal_to_noise, stroke_signal_to_noise)
+from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, ground_ink,
+                                 line_continuation, looks_like_digit, principal_axis, quantile,
+                                 ring_contrast, signal_to_noise, stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -108,7 +108,7 @@ _UNGUESSED_MIN_SURE = 2
 _FAINT_WRITING = 0.2
 _FAINT_FLOOR = 0.11
 # A reading with this many sure digits is not made again: the fainter one
-# would need half as many more to win (see _other_polarity_wins), and it
+# would need half as many more to win (see _other_reading_wins), and it
 # would cost a second reading of the photo.
 _FAINT_RETRY_MAX_SURE = 8
 # A blob stands in a number when this many sure digits, from this to this
@@ -345,7 +345,7 @@ class DigitReader:
                                         find_lines)
             if coarse[0] > _COARSER_GAIN * score:
                 score, digits, layers, drowned, faint = coarse
-        if (guessed and len(polarities) == 1 and not any(d.confidence >= _SURE for d in digits)
+        if (guessed and len(polarities) == 1 and not _count_sure(digits)
                 and not looks_drawn(image)):
             # Light strokes on a dark card that lies on a lighter desk pass
             # for dark ink on the desk: where that reads nothing surely, the
@@ -353,15 +353,15 @@ class DigitReader:
             # colour: its polarity is never in doubt, but the holes of its
             # thick strokes read as 0s.)
             other = self._read_upright(image, (not light_ink,), scale, find_lines)
-            if _other_polarity_wins(other[1], digits, min_sure=_UNGUESSED_MIN_SURE):
+            if _other_reading_wins(other[1], digits, min_sure=_UNGUESSED_MIN_SURE):
                 score, digits, layers, drowned, faint = other
-        if (sum(d.confidence >= _SURE for d in digits) < _FAINT_RETRY_MAX_SURE
+        if (_count_sure(digits) < _FAINT_RETRY_MAX_SURE
                 and _writing_ink(digits, layers) < _FAINT_WRITING):
             # The fainter reading must win as another polarity would: the
             # lower floor lets in specks and shading too.
             fainter = layers.with_floor(_FAINT_FLOOR, find_lines)
             fainter_digits, _, fainter_faint = self._read_layers(fainter)
-            if _other_polarity_wins(fainter_digits, digits):
+            if _other_reading_wins(fainter_digits, digits):
                 score, digits, layers, faint = (_score(fainter_digits), fainter_digits,
                                                 fainter, fainter_faint)
         scale, light_ink = layers.scale, layers.ink_map.light_ink
@@ -402,7 +402,7 @@ class DigitReader:
         for light_ink in polarities:
             layers = _Layers.of(image, scale, light_ink, find_lines)
             digits, drowned, faint = self._read_layers(layers)
-            if best is None or _other_polarity_wins(digits, best[1]):
+            if best is None or _other_reading_wins(digits, best[1]):
                 best = _score(digits), digits, layers, drowned, faint
         return best
 
@@ -574,18 +574,23 @@ def _score(digits):
 _INK, _DROWNED, _UNSEEN = "ink", "drowned", "unseen"
 
 
-def _other_polarity_wins(digits, likelier, min_sure=1):
-    """Whether the digits read in the less likely polarity replace those
-    read in the likelier one.
+def _other_reading_wins(digits, likelier, min_sure=1):
+    """Whether the digits of a less likely reading (in the other polarity,
+    or with a lower ink floor) replace those of the likelier one.
 
     A reading with fewer than ``min_sure`` sure digits cannot replace
     another: with none, the likelier may yet read well coarser (see
     :meth:`DigitReader.read`).
     """
     best = _polarity_score(likelier)
-    return (sum(d.confidence >= _SURE for d in digits) >= min_sure
+    return (_count_sure(digits) >= min_sure
             and _polarity_score(digits) > max(_OTHER_POLARITY_GAIN * best,
                                               best + _OTHER_POLARITY_MIN_GAIN))
+
+
+def _count_sure(digits):
+    """How many digits were read at least _SURE."""
+    return sum(d.confidence >= _SURE for d in digits)
 
 
 def _polarity_score(digits):
@@ -612,26 +617,9 @@ def _visibility(piece, labels, ink, grey, roughness, min_contrast):
         return _DROWNED if small else _UNSEEN
     if (contrast >= _FAINT_CONTRAST * min_contrast and small
             and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE
-            and _ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
+            and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
         return _INK
     return _UNSEEN
-
-
-def _ground_ink(piece, labels, ink):
-    """Median ink of the ground around a piece's strokes (its box grown by
-    0.3 of its height, less the strokes and two pixels around them), over
-    the strokes' own median ink."""
-    margin = max(2, int(0.3 * piece.h))
-    x0, y0 = max(0, piece.x - margin), max(0, piece.y - margin)
-    x1, y1 = min(ink.shape[1], piece.x1 + margin), min(ink.shape[0], piece.y1 + margin)
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    mask[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
-    region = ink[y0:y1, x0:x1]
-    strokes = region[mask > 0]
-    ground = region[cv2.dilate(mask, np.ones((5, 5), np.uint8)) == 0]
-    if strokes.size == 0 or ground.size == 0:
-        return 0.0
-    return quantile(ground, 0.5) / max(quantile(strokes, 0.5), 1e-6)
 
 
 def _stands_out(piece, labels, ink, roughness):
