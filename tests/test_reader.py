@@ -64,6 +64,14 @@ def pieces(ink):
     return cv2.connectedComponents((ink > 128).astype(np.uint8))[0] - 1
 
 
+def ink_truth(digit, x0, y0, label):
+    """The truth record of a digit image (white ink on black) pasted with
+    its corner at (x0, y0): the box of its ink, and its label."""
+    ys, xs = np.nonzero(digit > 128)
+    return {"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
+            "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1), "label": label}
+
+
 def truth_box(digit):
     return digit["x"], digit["y"], digit["w"], digit["h"]
 
@@ -576,15 +584,12 @@ def sheet_on_dark_rules(mnist_test, labels=(5, 8, 1, 2, 0, 3, 7, 4), size=90):
     truth = []
     for k, label in enumerate(labels):
         digit = enlarged(images[first_of(all_labels, label)], size)
-        ys, xs = np.nonzero(digit > 128)
         row, column = divmod(k, 4)
         x0, y0 = 110 + 130 * column, 130 + 120 * row - size + 25
         region = page[y0:y0 + size, x0:x0 + size]
         darkness = (digit.astype(np.float32) / 255)[:, :, None]
         region[:] = (region * (1 - darkness) + np.float32([120, 40, 30]) * darkness).astype(np.uint8)
-        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
-                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
-                      "label": label})
+        truth.append(ink_truth(digit, x0, y0, label))
     return page, truth
 
 
@@ -613,14 +618,11 @@ def sheet_with_rules_across_the_digits(mnist_test, labels=(3, 1, 4, 1, 5, 9, 2, 
     truth = []
     for k, label in enumerate(labels):
         digit = enlarged(images[first_of(all_labels, label, 1)], size)
-        ys, xs = np.nonzero(digit > 128)
         y0, x0 = 90, 35 * (k + 2) + 6 - size // 2
         region = frame[y0:y0 + size, x0:x0 + size]
         darkness = (digit / 255.0)[:, :, None]
         region[:] = (region * (1 - darkness) + np.float32([120, 40, 30]) * darkness).astype(np.uint8)
-        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
-                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
-                      "label": label})
+        truth.append(ink_truth(digit, x0, y0, label))
     noise = np.random.default_rng(0).normal(0, 3, frame.shape)
     return np.clip(frame + noise, 0, 255).astype(np.uint8), truth
 
@@ -876,13 +878,10 @@ def faint_pencil_frame(mnist_test, labels=(6, 9, 6, 9, 2, 9, 4, 8), size=34, see
     truth = []
     for k, label in enumerate(labels):
         digit = enlarged(images[first_of(all_labels, label)], size)
-        ys, xs = np.nonzero(digit > 128)
         x0, y0 = 120 + 48 * k, 220
         darkness = digit.astype(np.float32) / 255
         paper[y0:y0 + size, x0:x0 + size] *= 1 - 0.12 * darkness
-        truth.append({"x": x0 + int(xs.min()), "y": y0 + int(ys.min()),
-                      "w": int(xs.max() - xs.min() + 1), "h": int(ys.max() - ys.min() + 1),
-                      "label": label})
+        truth.append(ink_truth(digit, x0, y0, label))
     frame = cv2.GaussianBlur(paper, (0, 0), 0.8) + rng.normal(0.0, 2.5, paper.shape)
     return cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR), truth
 
