@@ -128,15 +128,16 @@ def pixel_gap(a, b, labels):
     return float(distance[in_b].min())
 
 
-def _touches_edge(piece, shape):
-    h, w = shape
+def touches_edge(piece, shape):
+    """Whether a piece reaches the edge of an image of this ``(H, W)`` shape."""
+    h, w = shape[:2]
     return piece.x <= 0 or piece.y <= 0 or piece.x1 >= w or piece.y1 >= h
 
 
 def _should_join(a, b, labels, strength=None):
     # Paper edges, frames and shadows reach the image's edge; digits joined
     # to them would vanish into them.
-    if _touches_edge(a, labels.shape) or _touches_edge(b, labels.shape):
+    if touches_edge(a, labels.shape) or touches_edge(b, labels.shape):
         return False
     big, small = (a, b) if a.h >= b.h else (b, a)
     # Specks (dots of a dotted grid, noise) are dropped, not joined.

@@ -11,7 +11,7 @@ from preprocessing.boxes import box_coverage, box_iou
 from preprocessing.extract import extract_digit
 from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines, min_line_length
-from preprocessing.pieces import find_pieces, join_pieces
+from preprocessing.pieces import find_pieces, join_pieces, touches_edge
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
 from preprocessing.reading_order import reading_order
 from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, ground_ink,
@@ -44,6 +44,12 @@ _TEXTURED_GROUND = 0.2
 # Faint pieces taller than this share of the image's shorter side are nets
 # of edges and rulings, not one pencil digit (and slow to measure).
 _FAINT_MAX_HEIGHT = 0.5
+# On a dark ground, ink must be some grey levels darker than the paper (see
+# shape.ring_contrast); dark ink in a deep shadow may be less, and passes
+# when its strokes stand this far above the noise, on a smooth ground, away
+# from the image's edge (where the edge of the sheet meets the desk). Over
+# 660 generated sheets: 8 hits more, 1 false find.
+_DARK_STROKE_SIGNAL_TO_NOISE = 20
 # Fainter still, or drowned in noise, a piece is a digit after all when it
 # stands in a row of digits read (its centre within half their height of
 # theirs, and this many of their heights from one), is about their size,
@@ -438,7 +444,7 @@ class DigitReader:
         pieces = join_pieces(pieces, labels, ink)
         min_height = max(MIN_HEIGHT, _MIN_IMAGE_HEIGHT * scale)
         min_contrast = _MIN_CONTRAST * (_LIGHT_INK_CONTRAST if light_ink else 1.0)
-        seen = [(p, _visibility(p, labels, ink, grey, roughness, min_contrast))
+        seen = [(p, _visibility(p, labels, ink, grey, roughness, min_contrast, light_ink))
                 for p in pieces if p.h >= min_height]
         pieces = [p for p, verdict in seen if verdict == _INK]
         drowned = sum(verdict == _DROWNED for _, verdict in seen)
@@ -600,16 +606,21 @@ def _polarity_score(digits):
     return _score(sure) - _UNSURE_COST * (len(digits) - len(sure))
 
 
-def _visibility(piece, labels, ink, grey, roughness, min_contrast):
+def _visibility(piece, labels, ink, grey, roughness, min_contrast, light_ink=False):
     """Whether a piece stands out from the paper clearly enough to be ink:
     contrast enough and above the noise, or fainter but far above the noise
     at the scale of its strokes and on a smooth ground (it must then read
-    as a digit surely).
+    as a digit surely). Dark ink (``light_ink`` False) in a deep shadow
+    needs no grey step when its strokes stand far above the noise.
 
     Returns _INK, _DROWNED (digit-sized, contrast enough, but not above the
     noise) or _UNSEEN.
     """
     contrast = ring_contrast(piece, labels, grey)
+    if (contrast < min_contrast and not light_ink and not touches_edge(piece, grey.shape)
+            and stroke_signal_to_noise(piece, labels, ink) >= _DARK_STROKE_SIGNAL_TO_NOISE
+            and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
+        contrast = ring_contrast(piece, labels, grey, dark_step=False)
     small = piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
     if contrast >= min_contrast:
         if _stands_out(piece, labels, ink, roughness):

@@ -190,7 +190,7 @@ def looks_like_digit(piece, labels, narrow_blobs=False):
     return True
 
 
-def ring_contrast(piece, labels, grey):
+def ring_contrast(piece, labels, grey, dark_step=True):
     """Contrast of a piece's ink with the paper just around it.
 
     A stroke is darker than the ring of paper that surrounds it. The halo
@@ -205,6 +205,9 @@ def ring_contrast(piece, labels, grey):
     grey : ndarray, float32
         The image at the same resolution as ``labels``, ink dark (for light
         ink, inverted).
+    dark_step : bool, default True
+        On a dark ground, count no contrast unless the ink is some grey
+        levels darker than the paper (see ``_MIN_GREY_STEP``).
 
     Returns
     -------
@@ -230,7 +233,7 @@ def ring_contrast(piece, labels, grey):
     paper = quantile(values[ring > 0], 0.5)
     # On a dark ground a faint smudge has a large relative contrast.
     step = _MIN_GREY_STEP_VERY_DARK if paper < _VERY_DARK_GROUND else _MIN_GREY_STEP
-    if paper < _DARK_GROUND and paper - ink < step:
+    if dark_step and paper < _DARK_GROUND and paper - ink < step:
         return 0.0
     return (paper - ink) / max(paper, 16.0)
 

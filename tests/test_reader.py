@@ -350,6 +350,13 @@ def test_wood_grain_beside_the_sheet_is_not_read_as_faint_digits(reader, glyphs)
     assert_reads_exactly(reader, generate(np.random.default_rng([7108, 56]), glyphs, "hard"), 7)
 
 
+def test_digits_in_a_deep_shadow_are_read(reader, glyphs):
+    # Dark ink on paper in a shadow as dark as a blackboard: the strokes
+    # are only a few grey levels darker, but stand far above the noise.
+    assert_reads_exactly(reader, generate(np.random.default_rng([7107, 41]), glyphs, "hard"), 4)
+    assert_reads_most(reader, generate(np.random.default_rng([7107, 16]), glyphs, "hard"), 8, 8)
+
+
 @pytest.mark.parametrize("seed, condition, n_digits", [((7104, 24), "clean", 20),
                                                       ((7107, 35), "hard", 3)])
 def test_stretches_of_a_faint_line_are_not_read_as_1s(reader, glyphs, seed, condition,

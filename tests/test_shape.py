@@ -7,7 +7,7 @@ import pytest
 from preprocessing.binarize import local_roughness
 from preprocessing.pieces import find_pieces
 from preprocessing.shape import (line_continuation, looks_like_digit, principal_axis,
-                                 signal_to_noise, stroke_signal_to_noise)
+                                 ring_contrast, signal_to_noise, stroke_signal_to_noise)
 
 
 def ring_piece(shape=(200, 200), thickness=6):
@@ -41,6 +41,18 @@ def test_texture_does_not_stand_out_more_when_blurred():
     for piece in pieces:
         pixel = signal_to_noise(piece, labels, grain, roughness)
         assert stroke_signal_to_noise(piece, labels, grain) < max(1.5 * pixel, 12), piece
+
+
+def test_a_small_step_on_a_dark_ground_counts_only_when_asked():
+    # Ink 6 grey levels under paper at 60: the grain of a blackboard is
+    # about as dark, but in a deep shadow it is a stroke.
+    mask, labels, piece = ring_piece()
+    grey = np.where(mask > 0, 54.0, 60.0).astype(np.float32)
+    assert ring_contrast(piece, labels, grey) == 0.0
+    assert ring_contrast(piece, labels, grey, dark_step=False) == pytest.approx(0.1)
+    # On light paper the step counts either way.
+    grey += 100.0
+    assert ring_contrast(piece, labels, grey) == pytest.approx(6 / 160)
 
 
 def only_piece(mask):
