@@ -241,7 +241,7 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
             continue
         on_lines += np.count_nonzero(on_line)
         near = cv2.dilate(pixels, np.ones((3, 3), np.uint8)) > 0
-        level = _family_level(half_pixels & half, on_line, ink, length)
+        level = _family_level(half_pixels & half, on_line, ink, length, min_length)
         local = _local_level(on_line, ink, level, side)
         levels[near] = np.maximum(levels[near], np.maximum(local[near], level))
     if on_lines < 10:
@@ -249,7 +249,7 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
     return PrintedLines(levels)
 
 
-def _family_level(half_pixels, on_line, ink, length):
+def _family_level(half_pixels, on_line, ink, length, whole):
     """Ink level of a family of lines: the median of its lines' medians.
 
     A line is a connected stretch of the family's pixels at least
@@ -268,6 +268,9 @@ def _family_level(half_pixels, on_line, ink, length):
         Ink strength at full size.
     length : float
         Shortest stretch that counts as a line, at full size.
+    whole : float
+        Length of a whole printed line (see :func:`min_line_length`): when
+        at least ``_FAMILY_SIZE`` stretches are that long, only they count.
 
     Returns
     -------
@@ -276,8 +279,15 @@ def _family_level(half_pixels, on_line, ink, length):
     """
     values = ink[on_line]
     _, labels, stats, _ = cv2.connectedComponentsWithStats(half_pixels, connectivity=8)
-    long_lines = np.hypot(stats[:, 2], stats[:, 3]) >= length / 2
-    long_lines[0] = False
+    spans = np.hypot(stats[:, 2], stats[:, 3])
+    spans[0] = 0.0
+    long_lines = spans >= length / 2
+    # Stretches as long as a whole line, when there are enough to vote
+    # alone: with a short run, strokes of large digits join in and outvote
+    # the printed lines (a faint grid's level rose to the digits' ink, and
+    # its removal took them away).
+    if np.count_nonzero(spans >= whole / 2) >= _FAMILY_SIZE:
+        long_lines = spans >= whole / 2
     if not long_lines.any():
         return float(np.median(values))
     # Each full-size pixel takes the stretch of the half-size pixels around it.

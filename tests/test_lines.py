@@ -89,3 +89,27 @@ def test_rules_darker_at_one_end_are_removed_there_too():
     assert np.count_nonzero(left & dark_end) < 0.02 * np.count_nonzero(dark_end)
     assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
     assert np.count_nonzero(left & stroke) == np.count_nonzero(stroke)
+
+
+def test_strokes_of_large_digits_do_not_outvote_the_rules():
+    # Searched without a digit height (the net of digits and grid of a
+    # squared sheet), runs a few digit strokes long count as stretches of
+    # line. Twelve dark strokes along the rules, each longer than such a
+    # run but far shorter than a rule, outnumber the eight faint rules; yet
+    # the rules set the level, and the strokes are kept whole.
+    h, w = 360, 640
+    mask = np.zeros((h, w), np.uint8)
+    for y in range(40, h - 20, 40):
+        cv2.line(mask, (0, y), (w - 1, y), 1, 1)
+    ink = np.where(mask > 0, 0.15, 0.0).astype(np.float32)
+    strokes = np.zeros_like(mask)
+    for row in range(6):
+        for column in range(2):
+            y, x = 57 + 40 * row, 100 + 300 * column
+            strokes |= add_stroke(mask, ink, slice(y, y + 5), slice(x, x + 70), 0.6)
+    found = find_printed_lines(ink, mask, families_only=True)
+    assert found is not None
+    left = found.remove(mask, ink)
+    rules = (mask > 0) & (strokes == 0)
+    assert np.count_nonzero(left & rules) < 0.02 * np.count_nonzero(rules)
+    assert np.count_nonzero(left & strokes) == np.count_nonzero(strokes)

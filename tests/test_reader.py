@@ -350,6 +350,13 @@ def test_wood_grain_beside_the_sheet_is_not_read_as_faint_digits(reader, glyphs)
     assert_reads_exactly(reader, generate(np.random.default_rng([7108, 56]), glyphs, "hard"), 7)
 
 
+def test_large_digits_on_a_faint_grid_are_not_taken_for_its_lines(reader, glyphs):
+    # Eight large digits joined to a faint grid into one net: searched
+    # without their height, the grid's level was set by their strokes, and
+    # its removal took them away.
+    assert_reads_exactly(reader, generate(np.random.default_rng([7109, 53]), glyphs, "hard"), 8)
+
+
 def test_digits_in_a_deep_shadow_are_read(reader, glyphs):
     # Dark ink on paper in a shadow as dark as a blackboard: the strokes
     # are only a few grey levels darker, but stand far above the noise.
