@@ -47,8 +47,10 @@ _FAINT_MAX_HEIGHT = 0.5
 # On a dark ground, ink must be some grey levels darker than the paper (see
 # shape.ring_contrast); dark ink in a deep shadow may be less, and passes
 # when its strokes stand this far above the noise, on a smooth ground, away
-# from the image's edge (where the edge of the sheet meets the desk). Over
-# 660 generated sheets: 8 hits more, 1 false find.
+# from the image's edge (where the edge of the sheet meets the desk). Not
+# for light ink: read inverted, plain paper is such a dark ground, and the
+# paper between dark strokes passed for light digits. Over 660 generated
+# sheets: 8 hits more, 1 false find.
 _DARK_STROKE_SIGNAL_TO_NOISE = 20
 # Fainter still, or drowned in noise, a piece is a digit after all when it
 # stands in a row of digits read (its centre within half their height of
