@@ -61,6 +61,13 @@ _ROW_NEIGHBOUR_REACH = 3.0
 _ROW_FAINT_CONTRAST = 0.5
 _ROW_LOW, _ROW_HIGH = 0.6, 1.4
 _ROW_CONFIDENT = 0.9
+# With fewer than this many sure digits read, on paper without printed
+# lines, faint pieces may also stand in rows of their own: at least this
+# many side by side, read as surely as above, vouch for each other (pencil
+# in a dim, noisy frame, where every stroke falls just short of the noise
+# floor). A grid's fragments line up in rows too, so not on printed lines.
+_FAINT_ROWS_MAX_SURE = 3
+_FAINT_ROW_SIZE = 3
 # Digits are at least this many pixels tall in the image itself: smaller
 # specks that read as digits are noise, on a dark desk above all.
 _MIN_IMAGE_HEIGHT = 10
@@ -482,12 +489,17 @@ class DigitReader:
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)
                   and not _stretch_of_a_line(p, labels, ink)]
-        faint = [p for p in faint if _beside_digits(p, digits, scale)
-                 and ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
+        faint = [p for p in faint
+                 if ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
                  and looks_like_digit(p, labels)]
         digits = _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
         digits = _drop_letters_of_words(digits, seen, judge, scale)
-        return digits, drowned, _drop_cut_off(_faint_in_rows(faint, digits, judge), ink_map.shape)
+        found = _faint_in_rows([p for p in faint if _beside_digits(p, digits, scale)],
+                               digits, judge)
+        if lines is None and _count_sure(digits) < _FAINT_ROWS_MAX_SURE:
+            found += _faint_rows([p for p in faint if p.h <= _FAINT_MAX_HEIGHT * min(grey.shape)],
+                                 digits + found, judge)
+        return digits, drowned, _drop_cut_off(found, ink_map.shape)
 
 
 @dataclass
@@ -713,6 +725,22 @@ def _faint_in_rows(pieces, digits, judge):
         if (_ROW_LOW * height <= digit.h <= _ROW_HIGH * height
                 and not any(_covers(d.box, digit.box) for d in digits + kept)):
             kept.append(digit)
+    return kept
+
+
+def _faint_rows(pieces, digits, judge):
+    """Digits among faint pieces that stand in rows of their own: at least
+    _FAINT_ROW_SIZE side by side, of about one height, each read surely as
+    any digit but 1, and apart from the digits read."""
+    sure = [d for d in judge.digits(pieces)
+            if d.confidence >= _ROW_CONFIDENT and d.label != 1
+            and not any(_covers(other.box, d.box) for other in digits)]
+    kept = []
+    for d in sure:
+        row = [other for other in sure if _in_row(other.box, d.box)
+               and _NUMBER_LOW * d.h <= other.h <= _NUMBER_HIGH * d.h]
+        if len(row) >= _FAINT_ROW_SIZE and not any(_covers(k.box, d.box) for k in kept):
+            kept.append(d)
     return kept
 
 

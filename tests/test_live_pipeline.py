@@ -208,3 +208,23 @@ def test_a_digit_hidden_for_a_moment_keeps_its_box_and_label(sheet_photo, traine
     assert all(len(followed[i]) == 1 for i in range(5, 24)), [len(f) for f in followed]
     assert all(followed[i][0].missed > 0 for i in hidden)
     assert len({followed[i][0].track for i in range(5, 24)}) == 1
+
+
+def test_a_row_of_faint_pencil_digits_is_read_where_none_stands_out_alone(mnist_dir,
+                                                                          trained_model_path,
+                                                                          tmp_path):
+    # A pencil clip that zooms out into dim light: for a second, every
+    # stroke falls just short of the noise floor and no digit reads surely
+    # on its own, though the row of eight is plain to the eye.
+    dim = 17, 53
+    path = str(tmp_path / "pencil.avi")
+    clip = write_clip(path, default_glyphs(str(mnist_dir)), seed=207, kind="pencil",
+                      size=(640, 480), n_frames=90, digit_px=40, n_digits=8)
+    _, shown = read_video(path, trained_model_path)
+    found = [[{"x": d.x, "y": d.y, "w": d.w, "h": d.h, "label": d.label} for d in digits]
+             for digits in shown]
+    hits, false_finds, _ = zip(*[match_frame(f, t) for f, t in zip(found, clip.truth)])
+    assert min(hits[:dim[0]]) >= 6 and min(hits[dim[1]:]) >= 6, hits
+    # Of the 8 x 36 digits in the dim frames, 60 were read before.
+    assert sum(hits[dim[0]:dim[1]]) >= 76, hits
+    assert sum(false_finds) <= 20, false_finds
