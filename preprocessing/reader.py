@@ -16,7 +16,8 @@ from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_li
 from preprocessing.reading_order import reading_order
 from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, ground_ink,
                                  line_continuation, looks_like_digit, principal_axis, quantile,
-                                 ring_contrast, signal_to_noise, stroke_signal_to_noise)
+                                 ring_contrast, ring_contrasts, signal_to_noise,
+                                 stroke_signal_to_noise)
 from preprocessing.split import split_touching
 
 # Candidates must stand out this much from the paper around them, and this
@@ -489,16 +490,17 @@ class DigitReader:
                   and (d.confidence >= _CONFIDENT_FAINT
                        or ring_contrast(p, labels, grey) >= min_contrast)
                   and not _stretch_of_a_line(p, labels, ink)]
-        faint = [p for p in faint
-                 if ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
-                 and looks_like_digit(p, labels)]
+        def may_be_digit(p):
+            return (ring_contrast(p, labels, grey) >= _ROW_FAINT_CONTRAST * min_contrast
+                    and looks_like_digit(p, labels))
+
+        beside = [p for p in faint if _beside_digits(p, digits, scale) and may_be_digit(p)]
         digits = _drop_cut_off(_drop_odd_sizes(digits), ink_map.shape)
         digits = _drop_letters_of_words(digits, seen, judge, scale)
-        found = _faint_in_rows([p for p in faint if _beside_digits(p, digits, scale)],
-                               digits, judge)
+        found = _faint_in_rows(beside, digits, judge)
         if lines is None and _count_sure(digits) < _FAINT_ROWS_MAX_SURE:
-            found += _faint_rows([p for p in faint if p.h <= _FAINT_MAX_HEIGHT * min(grey.shape)],
-                                 digits + found, judge)
+            found += _faint_rows([p for p in faint if p.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
+                                  and may_be_digit(p)], digits + found, judge)
         return digits, drowned, _drop_cut_off(found, ink_map.shape)
 
 
@@ -630,28 +632,31 @@ def _visibility(piece, labels, ink, grey, roughness, min_contrast, light_ink=Fal
     Returns _INK, _DROWNED (digit-sized, contrast enough, but not above the
     noise) or _UNSEEN.
     """
-    contrast = ring_contrast(piece, labels, grey)
+    contrast, stepless = ring_contrasts(piece, labels, grey)
+    strokes = []
+
+    def stroke():
+        # Measured once, and only when needed: it is the costly measure.
+        if not strokes:
+            strokes.append(stroke_signal_to_noise(piece, labels, ink))
+        return strokes[0]
+
     if (contrast < min_contrast and not light_ink and not touches_edge(piece, grey.shape)
-            and stroke_signal_to_noise(piece, labels, ink) >= _DARK_STROKE_SIGNAL_TO_NOISE
+            and stepless >= _FAINT_CONTRAST * min_contrast
+            and stroke() >= _DARK_STROKE_SIGNAL_TO_NOISE
             and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
-        contrast = ring_contrast(piece, labels, grey, dark_step=False)
+        contrast = stepless
     small = piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
     if contrast >= min_contrast:
-        if _stands_out(piece, labels, ink, roughness):
+        if (signal_to_noise(piece, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE
+                or stroke() >= _MIN_STROKE_SIGNAL_TO_NOISE):
             return _INK
         return _DROWNED if small else _UNSEEN
     if (contrast >= _FAINT_CONTRAST * min_contrast and small
-            and stroke_signal_to_noise(piece, labels, ink) >= _FAINT_STROKE_SIGNAL_TO_NOISE
+            and stroke() >= _FAINT_STROKE_SIGNAL_TO_NOISE
             and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
         return _INK
     return _UNSEEN
-
-
-def _stands_out(piece, labels, ink, roughness):
-    """Whether a piece's ink stands clearly above the paper's noise, pixel by
-    pixel or, for wide faint strokes, at the scale of its strokes."""
-    return (signal_to_noise(piece, labels, ink, roughness) >= _MIN_SIGNAL_TO_NOISE
-            or stroke_signal_to_noise(piece, labels, ink) >= _MIN_STROKE_SIGNAL_TO_NOISE)
 
 
 class _Judge:

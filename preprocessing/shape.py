@@ -214,6 +214,13 @@ def ring_contrast(piece, labels, grey, dark_step=True):
     float
         Relative contrast, about 0 for no contrast and up to 1.
     """
+    contrast, stepless = ring_contrasts(piece, labels, grey)
+    return contrast if dark_step else stepless
+
+
+def ring_contrasts(piece, labels, grey):
+    """:func:`ring_contrast` with and without the grey step asked on a dark
+    ground, measured once: ``(contrast, stepless)``."""
     x0, y0 = max(0, piece.x - _RING), max(0, piece.y - _RING)
     x1, y1 = min(grey.shape[1], piece.x1 + _RING), min(grey.shape[0], piece.y1 + _RING)
     window = labels[y0:y1, x0:x1]
@@ -227,15 +234,16 @@ def ring_contrast(piece, labels, grey, dark_step=True):
     size = 2 * _RING + 1
     ring = cv2.dilate(outline, np.ones((size, size), np.uint8)) & (1 - outline) & (window == 0).view(np.uint8)
     if np.count_nonzero(ring) < 3:
-        return 0.0
+        return 0.0, 0.0
     values = grey[y0:y1, x0:x1]
     ink = quantile(values[inside > 0], 0.5)
     paper = quantile(values[ring > 0], 0.5)
     # On a dark ground a faint smudge has a large relative contrast.
     step = _MIN_GREY_STEP_VERY_DARK if paper < _VERY_DARK_GROUND else _MIN_GREY_STEP
-    if dark_step and paper < _DARK_GROUND and paper - ink < step:
-        return 0.0
-    return (paper - ink) / max(paper, 16.0)
+    stepless = (paper - ink) / max(paper, 16.0)
+    if paper < _DARK_GROUND and paper - ink < step:
+        return 0.0, stepless
+    return stepless, stepless
 
 
 def signal_to_noise(piece, labels, ink, roughness):
