@@ -10,6 +10,9 @@ import csv
 import json
 import os
 import sys
+import threading
+import warnings
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +50,8 @@ output:
   path<TAB>text. Results are written as each image is finished.
 
 exit status:
-  0 all images read, 1 some could not be read (see their "error"),
+  0 all images read, 1 some could not be read (see their "error") or the
+  results could not all be written (a full disk, an output closed early),
   2 bad arguments or no model (train one with: python -m train),
   130 interrupted (the results written so far are kept)."""
 
@@ -334,8 +338,8 @@ def run(args):
     failed = 0
     try:
         with tqdm(total=len(jobs), desc="reading", unit="image",
-                  disable=args.quiet or not jobs) as bar:
-            for result in _results(jobs, args):
+                  disable=args.quiet or not jobs) as bar, closing(_results(jobs, args)) as results:
+            for result in results:
                 outputs.write(result)
                 failed += result.error is not None
                 bar.update()
@@ -358,12 +362,51 @@ def _results(jobs, args):
         with threadpool_limits(1):
             if args.jobs == 1 or len(jobs) <= 1:
                 yield from (read_one(job, args.model, args.min_confidence) for job in jobs)
-            else:
+                return
+            reads = _Reads()
+            # Stopped early, joblib warns of the tasks it dropped: they are
+            # the images skipped on purpose.
+            warnings.filterwarnings("ignore", message=".*tasks which were still being processed",
+                                    category=UserWarning)
+            try:
                 yield from Parallel(n_jobs=min(args.jobs, len(jobs)), prefer="threads",
                                     return_as="generator_unordered")(
-                    delayed(read_one)(job, args.model, args.min_confidence) for job in jobs)
+                    delayed(reads.read)(job, args.model, args.min_confidence) for job in jobs)
+            finally:
+                # Writing failed (a closed pipe) or the run was interrupted:
+                # threads left reading would abort the process as it ends.
+                reads.finish()
     finally:
         cv2.setNumThreads(threads)
+
+
+class _Reads:
+    """Calls of :func:`read_one` from worker threads, which can be stopped:
+    the images being read are finished, the others skipped."""
+
+    def __init__(self):
+        self._stopped = False
+        self._active = 0
+        self._changed = threading.Condition()
+
+    def read(self, job, model_path, min_confidence):
+        """:func:`read_one`, or None once stopped."""
+        with self._changed:
+            if self._stopped:
+                return None
+            self._active += 1
+        try:
+            return read_one(job, model_path, min_confidence)
+        finally:
+            with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+    def finish(self):
+        """Skip the images not yet started; wait for those being read."""
+        with self._changed:
+            self._stopped = True
+            self._changed.wait_for(lambda: self._active == 0)
 
 
 def main(argv=None):

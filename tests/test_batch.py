@@ -343,10 +343,13 @@ def test_resume_after_a_half_written_line(good_tree, good_run, trained_model_pat
     assert by_image(records) == by_image(good_run[1])
 
 
-def test_interrupted_run_resumes(good_tree, good_run, trained_model_path, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupted_run_resumes(good_tree, good_run, trained_model_path, tmp_path, jobs):
+    # With two jobs, Ctrl-C came while the other thread was reading an
+    # image, and the process aborted as it ended.
     jsonl = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "preprocessing.batch", str(good_tree), "--jsonl",
-               str(jsonl), "--jobs", "1", "--quiet", "--model", str(trained_model_path)]
+               str(jsonl), "--jobs", jobs, "--quiet", "--model", str(trained_model_path)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -369,6 +372,22 @@ def test_interrupted_run_resumes(good_tree, good_run, trained_model_path, tmp_pa
     names = [r["image"] for r in records]
     assert len(names) == len(set(names)) == len(GOOD_NAMES)
     assert by_image(records) == by_image(good_run[1])
+
+
+def test_output_closed_early_ends_the_run_in_one_line(good_tree, trained_model_path):
+    # As in `python -m preprocessing.batch photos/ | head -1`: the threads
+    # still reading when the pipe closed aborted the process as it ended.
+    command = [sys.executable, "-m", "preprocessing.batch", str(good_tree), "--jobs", "2",
+               "--quiet", "--model", str(trained_model_path)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert "cannot write the results" in lines[0]
 
 
 @pytest.mark.parametrize("option", ["--jsonl", "--csv"])
