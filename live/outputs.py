@@ -119,15 +119,33 @@ class FrameLog:
             raise OutputError(f"cannot write the log {path}: {exc.strerror}") from None
 
     def write(self, record):
-        """Write one record as a line."""
-        self._file.write(json.dumps(record, separators=(", ", ": ")) + "\n")
-        self._file.flush()
+        """Write one record as a line.
+
+        Raises
+        ------
+        OutputError
+            If it cannot be written (a full disk, a pipe closed early).
+        """
+        try:
+            self._file.write(json.dumps(record, separators=(", ", ": ")) + "\n")
+            self._file.flush()
+        except OSError as exc:
+            if not self._owned:
+                # Python flushes standard output again as it ends, and would
+                # fail again on the closed pipe.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            where = self.path if self._owned else "to standard output"
+            raise OutputError(f"cannot write the log {where}: {exc.strerror or exc}") from None
         self.lines += 1
 
     def close(self):
-        """Close the file."""
+        """Close the file (each line is already flushed: a failure to close
+        it after a failed write loses nothing more)."""
         if self._owned and not self._file.closed:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError:
+                pass
 
     def __enter__(self):
         return self

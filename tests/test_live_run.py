@@ -176,6 +176,21 @@ def test_a_lost_stream_fails_in_one_line_with_complete_outputs(clip, trained_mod
     assert indices == sorted(set(indices))  # the newest frames, some skipped
 
 
+def test_a_log_on_an_output_closed_early_ends_the_run_in_one_line(clip, trained_model_path):
+    # As in `python -m live --no-display --log - | head -1`: the write to
+    # the closed pipe ended in a traceback.
+    process = subprocess.Popen(
+        live_command("--source", clip.path, "--model", trained_model_path, "--no-display",
+                     "--log", "-", "--quiet"),
+        cwd=ROOT, env=headless_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(process.stdout.readline())["frame"] == 0
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 1, stderr
+    lines = error_lines(stderr)
+    assert len(lines) == 1 and "cannot write the log to standard output" in lines[0], stderr
+
+
 def test_a_folder_is_read_in_order_skipping_bad_images(clip, trained_model_path, tmp_path,
                                                        capsys):
     capture = cv2.VideoCapture(clip.path)
