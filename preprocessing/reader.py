@@ -51,7 +51,7 @@ _FAINT_MAX_HEIGHT = 0.5
 # from the image's edge (where the edge of the sheet meets the desk). Not
 # for light ink: read inverted, plain paper is such a dark ground, and the
 # paper between dark strokes passed for light digits. Over 660 generated
-# sheets: 8 hits more, 1 false find.
+# sheets: 7 hits more, 1 false find.
 _DARK_STROKE_SIGNAL_TO_NOISE = 20
 # Fainter still, or drowned in noise, a piece is a digit after all when it
 # stands in a row of digits read (its centre within half their height of
