@@ -221,11 +221,8 @@ def ring_contrast(piece, labels, grey, dark_step=True):
 def ring_contrasts(piece, labels, grey):
     """:func:`ring_contrast` with and without the grey step asked on a dark
     ground, measured once: ``(contrast, stepless)``."""
-    x0, y0 = max(0, piece.x - _RING), max(0, piece.y - _RING)
-    x1, y1 = min(grey.shape[1], piece.x1 + _RING), min(grey.shape[0], piece.y1 + _RING)
-    window = labels[y0:y1, x0:x1]
-    inside = np.zeros(window.shape, np.uint8)
-    inside[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
+    around, inside = _grown_mask(piece, labels, _RING)
+    window = labels[around]
     # The ring runs around the outside only: a digit's loops, and the hollow
     # core that very thick strokes may leave, are not paper around it.
     outline = np.zeros_like(inside)
@@ -235,7 +232,7 @@ def ring_contrasts(piece, labels, grey):
     ring = cv2.dilate(outline, np.ones((size, size), np.uint8)) & (1 - outline) & (window == 0).view(np.uint8)
     if np.count_nonzero(ring) < 3:
         return 0.0, 0.0
-    values = grey[y0:y1, x0:x1]
+    values = grey[around]
     ink = quantile(values[inside > 0], 0.5)
     paper = quantile(values[ring > 0], 0.5)
     # On a dark ground a faint smudge has a large relative contrast.
@@ -244,6 +241,17 @@ def ring_contrasts(piece, labels, grey):
     if paper < _DARK_GROUND and paper - ink < step:
         return 0.0, stepless
     return stepless, stepless
+
+
+def _grown_mask(piece, labels, margin):
+    """A piece's box grown by ``margin`` pixels on each side, within the
+    image, as slices ``(rows, columns)``, and the piece's mask over it
+    (uint8)."""
+    x0, y0 = max(0, piece.x - margin), max(0, piece.y - margin)
+    x1, y1 = min(labels.shape[1], piece.x1 + margin), min(labels.shape[0], piece.y1 + margin)
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    mask[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
+    return (slice(y0, y1), slice(x0, x1)), mask
 
 
 def signal_to_noise(piece, labels, ink, roughness):
@@ -383,12 +391,8 @@ def ground_ink(piece, labels, ink):
         height, less the strokes and two pixels around them) over the
         strokes' median ink; 0 when either is empty.
     """
-    margin = max(2, int(0.3 * piece.h))
-    x0, y0 = max(0, piece.x - margin), max(0, piece.y - margin)
-    x1, y1 = min(ink.shape[1], piece.x1 + margin), min(ink.shape[0], piece.y1 + margin)
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    mask[piece.y - y0:piece.y1 - y0, piece.x - x0:piece.x1 - x0] = piece.mask(labels)
-    region = ink[y0:y1, x0:x1]
+    around, mask = _grown_mask(piece, labels, max(2, int(0.3 * piece.h)))
+    region = ink[around]
     strokes = region[mask > 0]
     ground = region[cv2.dilate(mask, np.ones((5, 5), np.uint8)) == 0]
     if strokes.size == 0 or ground.size == 0:
