@@ -2,6 +2,7 @@
 
 import itertools
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import cv2
 import numpy as np
@@ -633,18 +634,12 @@ def _visibility(piece, labels, ink, grey, roughness, min_contrast, light_ink=Fal
     noise) or _UNSEEN.
     """
     contrast, stepless = ring_contrasts(piece, labels, grey)
-    strokes = []
-
-    def stroke():
-        # Measured once, and only when needed: it is the costly measure.
-        if not strokes:
-            strokes.append(stroke_signal_to_noise(piece, labels, ink))
-        return strokes[0]
-
+    # The costlier measures, each made once and only when needed.
+    stroke = cache(lambda: stroke_signal_to_noise(piece, labels, ink))
+    smooth_ground = cache(lambda: ground_ink(piece, labels, ink) < _TEXTURED_GROUND)
     if (contrast < min_contrast and not light_ink and not touches_edge(piece, grey.shape)
             and stepless >= _FAINT_CONTRAST * min_contrast
-            and stroke() >= _DARK_STROKE_SIGNAL_TO_NOISE
-            and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
+            and stroke() >= _DARK_STROKE_SIGNAL_TO_NOISE and smooth_ground()):
         contrast = stepless
     small = piece.h <= _FAINT_MAX_HEIGHT * min(grey.shape)
     if contrast >= min_contrast:
@@ -653,8 +648,7 @@ def _visibility(piece, labels, ink, grey, roughness, min_contrast, light_ink=Fal
             return _INK
         return _DROWNED if small else _UNSEEN
     if (contrast >= _FAINT_CONTRAST * min_contrast and small
-            and stroke() >= _FAINT_STROKE_SIGNAL_TO_NOISE
-            and ground_ink(piece, labels, ink) < _TEXTURED_GROUND):
+            and stroke() >= _FAINT_STROKE_SIGNAL_TO_NOISE and smooth_ground()):
         return _INK
     return _UNSEEN
 
