@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from preprocessing.binarize import ink_mask
+from preprocessing.components import components
 from preprocessing.normalize import to_mnist
 from preprocessing.shape import count_holes, quantile, stroke_width
 
@@ -238,7 +239,7 @@ def smooth_small(mask, ink, noise=None):
 
 def _sizeable_parts(mask):
     """Number of connected parts of a mask that are not mere specks."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, _, stats = components(mask)
     areas = stats[1:, cv2.CC_STAT_AREA]
     return int(np.count_nonzero(areas >= _SPECK_SHARE * areas.max())) if len(areas) else 0
 

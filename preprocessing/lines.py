@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from preprocessing.components import components
 from preprocessing.shape import quantile
 
 # A printed line is at least this long, as a fraction of the image's
@@ -203,7 +204,7 @@ def find_printed_lines(ink, mask, digit_height=None, longest=None, families_only
         faint_run = max(run, _FAINT_RUN_HEIGHTS * digit_height)
         run = max(run, _MIN_DIGIT_HEIGHTS * digit_height)
     if longest is None:
-        _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        _, _, stats = components(mask)
         longest = float(np.hypot(stats[1:, 2], stats[1:, 3]).max(initial=0.0))
     if longest < 0.5 * min_length:
         return None
@@ -278,7 +279,7 @@ def _family_level(half_pixels, on_line, ink, length, whole):
         The median ink of all the pixels when no stretch is that long.
     """
     values = ink[on_line]
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(half_pixels, connectivity=8)
+    _, labels, stats = components(half_pixels)
     spans = np.hypot(stats[:, 2], stats[:, 3])
     spans[0] = 0.0
     long_lines = spans >= length / 2

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from preprocessing.components import components
+
 # Pieces smaller than this (area in pixels) are noise.
 _MIN_AREA = 6
 # A stacked piece may be at most this far below or above the other, as a
@@ -108,7 +110,7 @@ def find_pieces(mask):
         Component label of each pixel, 0 on paper.
     pieces : list of Piece
     """
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats = components(mask)
     keep = np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_AREA)[0] + 1
     pieces = [Piece(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [int(i)])
               for i, s in zip(keep, stats[keep])]

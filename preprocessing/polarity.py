@@ -9,6 +9,7 @@ scattered.
 import cv2
 import numpy as np
 
+from preprocessing.components import components
 from preprocessing.shrink import shrink
 
 # The guess is made on a copy whose longer side has this many pixels.
@@ -51,7 +52,7 @@ def looks_light_on_dark(image):
     _, bright = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if bright.mean() >= _PAPER_SHARE:
         return False
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+    count, labels, stats = components(bright)
     if count <= 1:
         return False
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
