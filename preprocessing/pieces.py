@@ -130,10 +130,22 @@ def pixel_gap(a, b, labels):
     return float(distance[in_b].min())
 
 
-def touches_edge(piece, shape):
-    """Whether a piece reaches the edge of an image of this ``(H, W)`` shape."""
+def touches_edge(box, shape):
+    """Whether a box reaches the edge of an image of this ``(H, W)`` shape.
+
+    Parameters
+    ----------
+    box : Piece or Digit
+        Anything with ``x``, ``y``, ``w`` and ``h`` in the image's pixels.
+    shape : tuple of int
+        ``(H, W)``, or the image's whole shape.
+
+    Returns
+    -------
+    bool
+    """
     h, w = shape[:2]
-    return piece.x <= 0 or piece.y <= 0 or piece.x1 >= w or piece.y1 >= h
+    return box.x <= 0 or box.y <= 0 or box.x + box.w >= w or box.y + box.h >= h
 
 
 def _should_join(a, b, labels, strength=None):

@@ -1172,10 +1172,6 @@ def _drop_cut_off(digits, shape):
     stretch of the paper's edge, and smaller marks a digit cut off by the
     frame or the corner of a shadow. (A digit that fills a drawing or a
     close crop may touch the edge.)"""
-    h, w = shape[:2]
-
-    def on_edge(d):
-        return d.x <= 0 or d.y <= 0 or d.x + d.w >= w or d.y + d.h >= h
-
+    side = min(shape[:2])
     return [d for d in digits
-            if not (on_edge(d) and (d.label == 1 or d.h < _CUT_OFF_HEIGHT * min(h, w)))]
+            if not (touches_edge(d, shape) and (d.label == 1 or d.h < _CUT_OFF_HEIGHT * side))]
