@@ -736,8 +736,7 @@ def _faint_rows(pieces, digits, judge):
             and not any(_covers(other.box, d.box) for other in digits)]
     kept = []
     for d in sure:
-        row = [other for other in sure if _in_row(other.box, d.box)
-               and _NUMBER_LOW * d.h <= other.h <= _NUMBER_HIGH * d.h]
+        row = [other for other in sure if _number_neighbour(other.box, d.box)]
         if len(row) >= _FAINT_ROW_SIZE and not any(_covers(k.box, d.box) for k in kept):
             kept.append(d)
     return kept
@@ -803,6 +802,12 @@ def _next_to(box, other):
 def _of_height(box, other):
     """Whether a box is from _NEXT_LOW to _NEXT_HIGH of another's height."""
     return _NEXT_LOW * other[3] <= box[3] <= _NEXT_HIGH * other[3]
+
+
+def _number_neighbour(box, other):
+    """Whether a box could be a digit of the same number as another: in
+    its row, and from _NUMBER_LOW to _NUMBER_HIGH of its height."""
+    return _in_row(box, other) and _NUMBER_LOW * other[3] <= box[3] <= _NUMBER_HIGH * other[3]
 
 
 def _in_row(box, other):
@@ -1142,9 +1147,7 @@ def _in_number_test(readings):
 
     def in_number(piece):
         box = _box_of(piece)
-        return sum(other is not piece
-                   and _NUMBER_LOW * piece.h <= other.h <= _NUMBER_HIGH * piece.h
-                   and _in_row(_box_of(other), box)
+        return sum(other is not piece and _number_neighbour(_box_of(other), box)
                    for other in sure) >= _NUMBER_NEIGHBOURS
     return in_number
 
