@@ -15,6 +15,12 @@ _ROW_REACH = 3.0
 _ROW_DRIFT = 0.55
 # Digits of a row closer than this many heights belong to one number.
 _NUMBER_GAP = 0.9
+# Rows of fewer digits than this do not tell which way they run: two
+# digits of different heights tip a short row. Boxes further than this
+# factor from the median height are left out (the edge of a sheet, read as
+# a tall 1).
+_MIN_ROW_FOR_ANGLE = 3
+_ANGLE_HEIGHTS = 1.5
 
 
 def group_rows(boxes):
@@ -51,6 +57,46 @@ def group_rows(boxes):
             best.append(i)
     rows.sort(key=lambda row: np.mean([boxes[i][1] + boxes[i][3] / 2 for i in row]))
     return rows
+
+
+def row_angle(boxes):
+    """Angle at which rows of boxes run: how far the page is turned.
+
+    A line is fitted through the centres of each row of at least three
+    boxes of about the median height (see :func:`group_rows`); the rows
+    vote with their number of boxes and the median angle wins, so one
+    crooked row does not tip the rest.
+
+    Parameters
+    ----------
+    boxes : sequence of (x, y, w, h)
+
+    Returns
+    -------
+    float
+        Degrees, positive when the rows fall to the right (a page turned
+        clockwise, with y pointing down); 0 without a row long enough.
+    """
+    if len(boxes) < _MIN_ROW_FOR_ANGLE:
+        return 0.0
+    height = float(np.median([h for _, _, _, h in boxes]))
+    boxes = [b for b in boxes if height / _ANGLE_HEIGHTS <= b[3] <= height * _ANGLE_HEIGHTS]
+    angles, votes = [], []
+    for row in group_rows(boxes):
+        if len(row) < _MIN_ROW_FOR_ANGLE:
+            continue
+        xs = np.array([boxes[i][0] + boxes[i][2] / 2 for i in row], np.float64)
+        ys = np.array([boxes[i][1] + boxes[i][3] / 2 for i in row], np.float64)
+        if np.ptp(xs) <= 0:
+            continue
+        slope = np.polyfit(xs, ys, 1)[0]
+        angles.append(float(np.degrees(np.arctan(slope))))
+        votes.append(len(row))
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(votes)[order])
+    return angles[order[np.searchsorted(cumulative, cumulative[-1] / 2)]]
 
 
 def split_numbers(row, boxes):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from preprocessing.normalize import centre_and_skew, deskew, deskew_batch, to_mnist
-from preprocessing.reading_order import group_rows, reading_order, split_numbers
+from preprocessing.reading_order import group_rows, reading_order, row_angle, split_numbers
 
 
 def ellipse_ink(width, height, canvas=(160, 200), thickness=6):
@@ -188,3 +188,31 @@ def test_slanted_rows_with_numbers():
 
 def test_reading_order_of_nothing():
     assert reading_order([]) == []
+
+
+def row_of_boxes(angle, n=6, x0=40, y0=300, step=38, w=26, h=40):
+    """Boxes whose centres run at ``angle`` degrees (y pointing down)."""
+    slope = np.tan(np.radians(angle))
+    return [(x0 + step * k, round(y0 + slope * step * k), w, h) for k in range(n)]
+
+
+@pytest.mark.parametrize("angle", [-15.0, -4.0, 0.0, 8.0, 15.0])
+def test_row_angle_is_the_angle_the_rows_run_at(angle):
+    boxes = row_of_boxes(angle) + row_of_boxes(angle, y0=420)
+    assert row_angle(shuffled(boxes)[0]) == pytest.approx(angle, abs=0.5)
+
+
+def test_one_crooked_row_does_not_tip_the_rest():
+    boxes = row_of_boxes(5.0) + row_of_boxes(5.0, y0=420) + row_of_boxes(-10.0, y0=560, n=4)
+    assert row_angle(boxes) == pytest.approx(5.0, abs=0.5)
+
+
+def test_a_tall_box_beside_a_row_does_not_tip_it():
+    # The edge of a sheet read as a 1 many digits tall.
+    boxes = row_of_boxes(3.0) + [(40 + 38 * 6, 0, 30, 700)]
+    assert row_angle(boxes) == pytest.approx(3.0, abs=0.5)
+
+
+def test_rows_of_two_tell_no_angle():
+    assert row_angle(row_of_boxes(10.0, n=2) + row_of_boxes(10.0, n=2, y0=420)) == 0.0
+    assert row_angle([]) == 0.0
