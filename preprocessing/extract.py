@@ -117,7 +117,36 @@ def _disk(size):
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
-def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink=None):
+def turn_ink(ink, degrees):
+    """Turn a digit's ink about its middle, on a canvas that holds it whole.
+
+    Parameters
+    ----------
+    ink : ndarray, shape (H, W), float32
+        Ink intensity, white ink on black.
+    degrees : float
+        Counter-clockwise, as seen with y pointing down.
+
+    Returns
+    -------
+    ndarray, float32
+        ``ink`` itself when ``degrees`` is 0; otherwise a square canvas as
+        wide as the ink's diagonal, bilinearly resampled.
+    """
+    if not degrees:
+        return ink
+    h, w = ink.shape
+    side = int(np.ceil(np.hypot(h, w))) + 2
+    canvas = np.zeros((side, side), np.float32)
+    top, left = (side - h) // 2, (side - w) // 2
+    canvas[top:top + h, left:left + w] = ink
+    centre = (side - 1) / 2
+    rotation = cv2.getRotationMatrix2D((centre, centre), degrees, 1.0)
+    return cv2.warpAffine(canvas, rotation, (side, side), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink=None, turn=0.0):
     """MNIST-format image and tight box of a digit candidate.
 
     Parameters
@@ -141,6 +170,9 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
         Ink strength at working resolution, to shed the noise clinging to
         the strokes of digits cut at that resolution, and to redraw small
         ones from it (see :func:`shed_speckle` and :func:`smooth_small`).
+    turn : float, default 0
+        Degrees to turn the digit by (see :func:`turn_ink`) before it is
+        normalised: the digits of a page turned on the desk turn with it.
 
     Returns
     -------
@@ -160,11 +192,11 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
             window = (slice(piece.y + y0, piece.y + y1), slice(piece.x + x0, piece.x + x1))
             noise = None if roughness is None else quantile(roughness[window], 0.5)
             shape = smooth_small(shape, ink[window], noise)
-        return to_mnist(even_strokes(shape)), box
+        return to_mnist(turn_ink(even_strokes(shape), turn)), box
     paper = None
     if roughness is not None:
         paper = quantile(roughness[piece.y:piece.y1, piece.x:piece.x1], 0.5)
-    return _extract_fine(piece, mask, ink_map, scale, lines, paper)
+    return _extract_fine(piece, mask, ink_map, scale, lines, paper, turn)
 
 
 def shed_speckle(mask, ink):
@@ -251,7 +283,7 @@ def _box_to_full(corners, scale):
     return fx0, fy0, fx1 - fx0, fy1 - fy0
 
 
-def _extract_fine(piece, mask, ink_map, scale, lines, roughness):
+def _extract_fine(piece, mask, ink_map, scale, lines, roughness, turn):
     """Cut a small digit from the full-resolution ink, inside its own mask."""
     pad = 2
     mask = cv2.dilate(cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0),
@@ -273,4 +305,4 @@ def _extract_fine(piece, mask, ink_map, scale, lines, roughness):
     ys, xs = np.nonzero(fine)
     bx0, by0, bx1, by1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
     box = (cx0 + int(bx0), cy0 + int(by0), int(bx1 - bx0), int(by1 - by0))
-    return to_mnist(even_strokes(fine[by0:by1, bx0:bx1])), box
+    return to_mnist(turn_ink(even_strokes(fine[by0:by1, bx0:bx1]), turn)), box

@@ -1,10 +1,12 @@
-"""Tests of cutting digits out: holes in masks and noise clinging to strokes."""
+"""Tests of cutting digits out: holes in masks, noise clinging to strokes,
+small digits and turned ones."""
 
 import cv2
 import numpy as np
+import pytest
 
-from preprocessing.extract import shed_speckle, smooth_small
-from preprocessing.shape import count_holes
+from preprocessing.extract import shed_speckle, smooth_small, turn_ink
+from preprocessing.shape import count_holes, principal_axis
 
 
 def ring(size=120, thickness=16):
@@ -86,3 +88,24 @@ def test_a_small_digit_in_heavy_noise_keeps_its_mask():
     mask = small_seven()
     ink = (mask * 0.3 + 0.1 * np.random.default_rng(5).standard_normal(mask.shape)).astype(np.float32)
     assert smooth_small(mask, ink, noise=0.1) is mask
+
+
+def test_turning_by_nothing_gives_the_ink_itself():
+    ink = small_seven().astype(np.float32)
+    assert turn_ink(ink, 0.0) is ink
+
+
+def test_ink_is_turned_counter_clockwise_and_kept_whole():
+    # An upright bar reaching the corners of its image would lose its ends
+    # if turned in a frame of its own size.
+    ink = np.zeros((80, 12), np.float32)
+    ink[:, 4:8] = 255.0
+    turned = turn_ink(ink, 30.0)
+    mask = (turned >= 128).view(np.uint8)
+    angle, _, _ = principal_axis(mask)
+    # Counter-clockwise on screen: the top of the bar leans left, so the
+    # bar runs down to the right, 60 degrees below the x axis (y down).
+    assert np.degrees(angle) == pytest.approx(60.0, abs=2.0)
+    assert turned.sum() == pytest.approx(ink.sum(), rel=0.02)
+    ys, xs = np.nonzero(mask)
+    assert np.hypot(np.ptp(xs), np.ptp(ys)) >= 76
