@@ -14,7 +14,7 @@ from preprocessing.ink import InkMap
 from preprocessing.lines import find_printed_lines, min_line_length
 from preprocessing.pieces import find_pieces, join_pieces, touches_edge
 from preprocessing.polarity import DARK_MEDIAN, grey_copy, looks_drawn, looks_light_on_dark
-from preprocessing.reading_order import reading_order
+from preprocessing.reading_order import reading_order, row_angle
 from preprocessing.shape import (CONFIDENT_WIDE, MIN_HEIGHT, WIDE_ASPECT, ground_ink,
                                  line_continuation, looks_like_digit, principal_axis, quantile,
                                  ring_contrast, ring_contrasts, signal_to_noise,
@@ -106,6 +106,11 @@ _BROKEN_CONFIDENT = 0.9
 # least 1.75 times as much when second.)
 _OTHER_POLARITY_GAIN = 1.5
 _SURE = 0.9
+# Rows of sure digits turned by at least this many degrees turn their digits
+# back upright before they are read. Below it the turn is within a writer's
+# own wobble, and costs little: of the first 3000 MNIST test digits, 98.9%
+# are read right turned by 5 degrees, 99.0% upright, 97.8% at 15 degrees.
+_MIN_TURN = 5.0
 # Each unsure digit takes this much off a polarity's score (grain read as
 # many unsure shapes can outnumber the sure digits of the right polarity),
 # and the other polarity must gain at least this much.
@@ -461,12 +466,25 @@ class DigitReader:
         drowned = sum(verdict == _DROWNED for _, verdict in seen)
         faint = [p for p, verdict in seen if verdict != _INK]
 
-        judge = _Judge(self.model,
-                       lambda p: extract_digit(p, labels, ink_map, scale, lines, roughness, ink))
+        def judge_turned(turn):
+            # Parts cut from a blob are read as cut: turning them upright
+            # gained no digit over the held-out sheets and cost a touching
+            # pair its cut.
+            return _Judge(self.model, lambda p: extract_digit(
+                p, labels, ink_map, scale, lines, roughness, ink,
+                turn if p.own_mask is None else 0.0))
+
+        judge = judge_turned(0.0)
         # The pieces that pass for digits, read once, tell the digits' size
         # and rows.
         looking = [p for p in pieces if looks_like_digit(p, labels)]
         readings = list(zip(looking, judge.digits(looking)))
+        # The digits of a page turned on the desk turn with their rows: they
+        # are read again, turned back upright.
+        turn = row_angle([d.box for _, d in readings if d.confidence >= _SURE])
+        if abs(turn) >= _MIN_TURN:
+            judge = judge_turned(turn)
+            readings = list(zip(looking, judge.digits(looking)))
         in_number = _in_number_test(readings)
         # A letter's parts read as digits as surely as touching digits':
         # only in a number, or when wider than letters are, is a blob that

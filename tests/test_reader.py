@@ -571,6 +571,63 @@ def test_a_28_by_28_image_is_read(reader, mnist_test):
         assert_boxes_inside(reading.digits, digit.shape)
 
 
+def page_of_digits(images, rows=3, columns=8, size=64):
+    """MNIST digits enlarged to ``size`` px, in rows, as white ink on black,
+    and where each one is: (x, y, digit)."""
+    height, width = rows * 2 * size + 200, columns * int(1.1 * size) + 200
+    ink = np.zeros((height, width), np.uint8)
+    places = []
+    for k, digit in enumerate(images[:rows * columns]):
+        x, y = 100 + int(1.1 * size) * (k % columns), 100 + 2 * size * (k // columns)
+        digit = enlarged(digit, size)
+        ink[y:y + size, x:x + size] = digit
+        places.append((x, y, digit))
+    return ink, places
+
+
+def turned_about_centre(image, degrees):
+    """An image turned counter-clockwise about its centre, in its own frame."""
+    h, w = image.shape
+    rotation = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, rotation, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def digit_images_by_place(reading, boxes):
+    """The normalised image of the digit read at each box (None if none)."""
+    images = []
+    for box in boxes:
+        best = max(reading.digits, key=lambda d: box_iou(d.box, box), default=None)
+        images.append(best.image if best is not None and box_iou(best.box, box) >= 0.3 else None)
+    return images
+
+
+def correlation(a, b):
+    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    a, b = a - a.mean(), b - b.mean()
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+
+@pytest.mark.parametrize("degrees", [15.0, -15.0])
+def test_digits_of_a_turned_page_are_normalised_as_if_upright(reader, mnist_test, degrees):
+    # Upright, the rotation a page turned on the desk gives its digits
+    # would cost the classifier as much as a change of writer.
+    images, _ = mnist_test
+    ink, places = page_of_digits(images)
+    upright_boxes, turned_boxes = [], []
+    for x, y, digit in places:
+        alone = np.zeros_like(ink)
+        alone[y:y + digit.shape[0], x:x + digit.shape[1]] = digit
+        for boxes, angle in ((upright_boxes, 0.0), (turned_boxes, degrees)):
+            ys, xs = np.nonzero(turned_about_centre(alone, angle) > 128)
+            boxes.append((int(xs.min()), int(ys.min()), int(np.ptp(xs) + 1), int(np.ptp(ys) + 1)))
+    upright = digit_images_by_place(reader.read(on_paper(ink, margin=0)), upright_boxes)
+    turned = digit_images_by_place(
+        reader.read(on_paper(turned_about_centre(ink, degrees), margin=0)), turned_boxes)
+    pairs = [(a, b) for a, b in zip(upright, turned) if a is not None and b is not None]
+    assert len(pairs) >= 22
+    assert np.mean([correlation(a, b) for a, b in pairs]) >= 0.95
+
+
 def test_a_12_megapixel_photo_is_read(reader, glyphs):
     photo = generate(np.random.default_rng([7, 100]), glyphs, "clean", (4000, 3000))
     reading = reader.read(photo.image)
