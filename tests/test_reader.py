@@ -609,8 +609,8 @@ def correlation(a, b):
 
 @pytest.mark.parametrize("degrees", [15.0, -15.0])
 def test_digits_of_a_turned_page_are_normalised_as_if_upright(reader, mnist_test, degrees):
-    # Upright, the rotation a page turned on the desk gives its digits
-    # would cost the classifier as much as a change of writer.
+    # The classifier learnt upright digits: the digits of a turned page
+    # must reach it as they would from the page upright.
     images, _ = mnist_test
     ink, places = page_of_digits(images)
     upright_boxes, turned_boxes = [], []
