@@ -110,7 +110,13 @@ def mask_to_mnist(mask):
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return None
-    return to_mnist(even_strokes(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
+    return _normalise(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
+
+
+def _normalise(shape, turn=0.0):
+    """A digit's mask, cut out, with its strokes evened, turned by ``turn``
+    degrees (see :func:`turn_ink`) and brought to the MNIST format."""
+    return to_mnist(turn_ink(even_strokes(shape), turn))
 
 
 def _disk(size):
@@ -192,7 +198,7 @@ def extract_digit(piece, labels, ink_map, scale, lines=None, roughness=None, ink
             window = (slice(piece.y + y0, piece.y + y1), slice(piece.x + x0, piece.x + x1))
             noise = None if roughness is None else quantile(roughness[window], 0.5)
             shape = smooth_small(shape, ink[window], noise)
-        return to_mnist(turn_ink(even_strokes(shape), turn)), box
+        return _normalise(shape, turn), box
     paper = None
     if roughness is not None:
         paper = quantile(roughness[piece.y:piece.y1, piece.x:piece.x1], 0.5)
@@ -305,4 +311,4 @@ def _extract_fine(piece, mask, ink_map, scale, lines, roughness, turn):
     ys, xs = np.nonzero(fine)
     bx0, by0, bx1, by1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
     box = (cx0 + int(bx0), cy0 + int(by0), int(bx1 - bx0), int(by1 - by0))
-    return to_mnist(turn_ink(even_strokes(fine[by0:by1, bx0:bx1]), turn)), box
+    return _normalise(fine[by0:by1, bx0:bx1], turn), box
